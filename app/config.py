@@ -1,0 +1,41 @@
+"""Where Phum keeps its files, and the few settings that come from the environment."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "phum"
+APP_VERSION = "0.1.0"
+
+
+def data_dir() -> Path:
+    """The durable data directory.
+
+    A built app (Android, `flet build linux/windows`) gets FLET_APP_STORAGE_DATA, which
+    survives updates; PHUM_DATA_DIR overrides for development and tests; otherwise the
+    per-user data directory. Never the source tree: it is wiped on every app update.
+    """
+    for var in ("PHUM_DATA_DIR", "FLET_APP_STORAGE_DATA"):
+        value = os.environ.get(var)
+        if value:
+            path = Path(value)
+            break
+    else:
+        import platformdirs  # lazy: not needed on a phone, where the variable is always set
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def records_path() -> Path:
+    return data_dir() / "records"
+
+
+def reference_path() -> Path:
+    return data_dir() / "reference"
+
+
+def device_settings_path() -> Path:
+    """Server URL, token and device id: kept apart from the records store."""
+    return data_dir() / "device.json"

