@@ -112,12 +112,13 @@ def normalize_phone(value: Any) -> Optional[str]:
             raise problem("phone_too_long") from None
         raise problem("phone_too_short") from None
     reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason in (phonenumbers.ValidationResult.TOO_SHORT, phonenumbers.ValidationResult.INVALID_LENGTH) and len(
-        digits_only(stripped)
-    ) < 9:
+    if reason in (phonenumbers.ValidationResult.TOO_SHORT, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
         raise problem("phone_too_short")
     if reason == phonenumbers.ValidationResult.TOO_LONG:
         raise problem("phone_too_long")
+    national = str(number.national_number)
+    if number.country_code == 855 and len(national) < 8:
+        raise problem("phone_too_short")
     if not phonenumbers.is_valid_number(number):
         raise problem("phone_invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
