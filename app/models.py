@@ -84,7 +84,8 @@ def _name(value: Any) -> str:
 
 
 def _free_text(value: Any) -> str:
-    text = "" if value is None else clean_text(str(value)) if "\n" not in str(value) else str(value).strip()
+    # Notes keep their line breaks; each line is cleaned like a name.
+    text = "" if value is None else "\n".join(clean_text(line) for line in str(value).splitlines()).strip()
     if len(text) > MAX_TEXT:
         raise problem("text_too_long", max=MAX_TEXT)
     return text
