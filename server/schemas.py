@@ -1,0 +1,144 @@
+"""Request and response bodies of the API (docs/sync-protocol.md); they make the OpenAPI schema."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models import MAX_TEXT, ConcernStatus
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a client bug: say so (422)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    reason: str
+
+
+class ErrorBody(BaseModel):
+    detail: ErrorDetail
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class LoginRequest(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    device_id: str = Field(default="", max_length=64)
+
+
+class UserOut(BaseModel):
+    username: str
+    full_name: str
+    role: Literal["official", "supervisor", "admin"]
+    area_code: str
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserOut
+
+
+class PushRecord(Strict):
+    type: str = Field(max_length=32)
+    id: str = Field(max_length=64)
+    rev: int = Field(ge=1, le=2**31 - 1)
+    base_rev: Optional[int] = Field(default=None, ge=1, le=2**31 - 1)
+    data: dict[str, Any]
+
+
+class PushRequest(Strict):
+    device_id: str = Field(default="", max_length=64)
+    records: list[PushRecord]
+
+
+class CurrentRecord(BaseModel):
+    server_rev: int
+    data: dict[str, Any]
+
+
+class PushResult(BaseModel):
+    id: str
+    type: str
+    status: Literal["accepted", "duplicate", "rejected", "conflict"]
+    server_rev: Optional[int] = None
+    code: Optional[str] = None
+    reason: Optional[str] = None
+    field: Optional[str] = None
+    current: Optional[CurrentRecord] = None
+
+
+class PushResponse(BaseModel):
+    results: list[PushResult]
+
+
+class Change(BaseModel):
+    type: Literal["household", "visit", "concern"]
+    id: str
+    server_rev: int
+    data: dict[str, Any]
+
+
+class PullResponse(BaseModel):
+    changes: list[Change]
+    next_cursor: str
+    has_more: bool
+
+
+class AreaOut(BaseModel):
+    code: str
+    level: Literal["province", "district", "commune", "village"]
+    parent_code: Optional[str]
+    name_en: str
+    name_km: str
+
+
+class AreasResponse(BaseModel):
+    version: str
+    source: str
+    changed: bool
+    areas: list[AreaOut]
+
+
+class CategoryOut(BaseModel):
+    code: str
+    name_en: str
+    name_km: str
+
+
+class CategoriesResponse(BaseModel):
+    categories: list[CategoryOut]
+
+
+class StatusRequest(Strict):
+    status: ConcernStatus
+    note: str = Field(default="", max_length=MAX_TEXT)
+    referred_to: Optional[str] = Field(default=None, max_length=200)
+
+
+class RecordOut(BaseModel):
+    server_rev: int
+    data: dict[str, Any]
+
+
+class ConflictOut(BaseModel):
+    record_id: str
+    type: str
+    rev: int
+    base_rev: Optional[int]
+    server_rev_at_arrival: int
+    username: str
+    device_id: str
+    received_at: datetime
+    data: dict[str, Any]
+
+
+class ConflictsResponse(BaseModel):
+    conflicts: list[ConflictOut]

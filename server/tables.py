@@ -1,0 +1,152 @@
+"""The server's tables (SQLAlchemy 2). The schema itself is made by the Alembic migrations."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from app.models import utcnow
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both SQLite (which stores naive text) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(timezone.utc)
+        # SQLite keeps text without an offset: store UTC wall time, read it back as UTC.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(16))  # official | supervisor | admin
+    area_code: Mapped[str] = mapped_column(String(8), default="")  # "" = whole country (admin)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex; the token itself is never stored
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime, nullable=True)
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    success: Mapped[bool] = mapped_column(Boolean)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
+
+
+class Counter(Base):
+    """Single-row counters; the 'seq' row is locked by every change so seqs commit in order."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecordRow(Base):
+    """The current state of one record; pull reads this table, so only the latest state travels."""
+
+    __tablename__ = "records"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))
+    village_code: Mapped[str] = mapped_column(String(8))  # the household's, denormalised for area filters
+    household_id: Mapped[str] = mapped_column(String(36), index=True)  # itself for a household
+    server_rev: Mapped[int] = mapped_column(Integer)
+    rev: Mapped[int] = mapped_column(Integer)
+    base_rev: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)  # what the accepted push was based on
+    device_id: Mapped[str] = mapped_column(String(64), default="")  # device whose push made this version
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON of Record.wire()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    __table_args__ = (Index("ix_records_village_seq", "village_code", "seq"),)
+
+
+class ConflictRevision(Base):
+    """An incoming version that lost to a newer server version: kept, never applied silently."""
+
+    __tablename__ = "conflict_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    rev: Mapped[int] = mapped_column(Integer)
+    base_rev: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    server_rev_at_arrival: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)
+    username: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("record_id", "content_hash", name="uq_conflict_record_content"),)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(16))  # push | status | conflict
+    record_type: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(36))
+    rev: Mapped[int] = mapped_column(Integer)
+    server_rev: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")  # lets a late retry be told from a conflict
+    seq: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (Index("ix_audit_record_hash", "record_id", "content_hash"),)
+
+
+class Area(Base):
+    __tablename__ = "areas"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    name_km: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Gazetteer(Base):
+    """Which gazetteer the areas table holds, and the ones before it."""
+
+    __tablename__ = "gazetteers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON {level: rows}
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
