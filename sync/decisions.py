@@ -146,21 +146,29 @@ def apply_pulled_change(current: Optional[Record], change: dict[str, Any], *, no
     """How one pulled change lands on the local copy. Unsynced local edits are never overwritten."""
     record_type, server_rev = change.get("type"), int(change.get("server_rev") or 0)
     data = change.get("data") or {}
-    if current is not None and server_rev <= (current.server_rev or 0):
-        return PullOutcome("unchanged")  # e.g. the echo of our own accepted push
+    if current is not None:
+        known = current.server_rev or 0
+        if server_rev < known or (server_rev == known and current.sync_state != SyncState.synced):
+            return PullOutcome("unchanged")  # older, or the version our local edit is based on
     try:
         incoming = record_from_server(str(record_type), data, server_rev)
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
         return PullOutcome("invalid", reason=f"{record_type} {change.get('id')}: {_short(exc)}")
     if current is None:
         return PullOutcome("new", incoming)
+    if current.sync_state == SyncState.synced:
+        # Same rev and content: the echo of our own push. Same rev, other content: a retry was
+        # answered "duplicate" with a newer server rev; the server's copy is the truth.
+        if server_rev == current.server_rev and incoming.wire() == current.wire():
+            return PullOutcome("unchanged")
+        return PullOutcome("updated", incoming)
     if current.sync_state in UNSYNCED or current.sync_state == SyncState.conflict:
         copy = ConflictCopy(record_type=incoming.kind, record_id=incoming.id, server_data=dict(data),
                             server_rev=server_rev, detected_at=now)
         flagged = None if current.sync_state == SyncState.conflict else current.model_copy(
             update={"sync_state": SyncState.conflict})
         return PullOutcome("conflict", flagged, copy)
-    return PullOutcome("updated", incoming)
+    return PullOutcome("updated", incoming)  # a state this module does not know: the server wins
 
 
 def _short(exc: Exception) -> str:

@@ -170,6 +170,13 @@ def test_the_echo_of_our_own_push_changes_nothing():
     assert decisions.apply_pulled_change(h, change(h, 1), now=NOW).kind == "unchanged"
 
 
+def test_a_synced_copy_at_the_same_rev_but_other_content_takes_the_servers_content():
+    # A retry answered "duplicate" carries the server's current rev, which may be newer than what we sent.
+    h = synced(household(), 2)
+    out = decisions.apply_pulled_change(h, change(h, 2, members=9, rev=4), now=NOW)
+    assert out.kind == "updated" and out.record.members == 9 and out.record.server_rev == 2
+
+
 def test_the_echo_of_an_accepted_push_does_not_touch_a_newer_local_edit():
     h = synced(household(), 2).edited(members=6)
     assert decisions.apply_pulled_change(h, change(h, 2, members=1), now=NOW).kind == "unchanged"
