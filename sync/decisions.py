@@ -42,10 +42,11 @@ def clamp_batch_size(size: int) -> int:
     return max(1, min(MAX_BATCH_SIZE, int(size)))
 
 
-def plan_batches(records: Iterable[Record], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[Record]]:
-    """Households before visits before concerns, oldest edit first, cut into batches."""
+def plan_batches(outbox: Iterable[tuple[str, str]], *, batch_size: int = DEFAULT_BATCH_SIZE
+                 ) -> list[list[tuple[str, str]]]:
+    """(type, id) of the records to send, households before visits before concerns, in batches."""
     size = clamp_batch_size(batch_size)
-    ordered = sorted(records, key=lambda r: (TYPE_ORDER.index(r.kind), r.updated_at, r.id))
+    ordered = sorted(outbox, key=lambda entry: TYPE_ORDER.index(entry[0]))  # stable: store order within a type
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
@@ -150,6 +151,8 @@ def apply_pulled_change(current: Optional[Record], change: dict[str, Any], *, no
         known = current.server_rev or 0
         if server_rev < known or (server_rev == known and current.sync_state != SyncState.synced):
             return PullOutcome("unchanged")  # older, or the version our local edit is based on
+        if server_rev == known and _same_content(data, current):
+            return PullOutcome("unchanged")  # the echo of our own push
     try:
         incoming = record_from_server(str(record_type), data, server_rev)
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
@@ -169,6 +172,11 @@ def apply_pulled_change(current: Optional[Record], change: dict[str, Any], *, no
             update={"sync_state": SyncState.conflict})
         return PullOutcome("conflict", flagged, copy)
     return PullOutcome("updated", incoming)  # a state this module does not know: the server wins
+
+
+def _same_content(data: dict[str, Any], current: Record) -> bool:
+    wire = current.wire()
+    return all(data.get(k) == v for k, v in wire.items())
 
 
 def _short(exc: Exception) -> str:

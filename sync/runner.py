@@ -169,26 +169,25 @@ class SyncRunner:
     # ---------------------------------------------------------------- push
 
     def push(self, report: SyncReport, emit: Progress) -> None:
-        records: list[Record] = []
-        for kind in decisions.TYPE_ORDER:
-            records.extend(self.store.repository_for(kind).in_state(*decisions.outbox_states()))
-        batches = decisions.plan_batches(records, batch_size=self.batch_size)
-        report.total = len(records)
+        outbox = [(kind, record_id) for kind in decisions.TYPE_ORDER
+                  for record_id in self.store.repository_for(kind).ids_in_state(*decisions.outbox_states())]
+        report.total = len(outbox)
         emit(SyncProgress("push", 0, report.total))
-        for batch in batches:
-            self._push_batch(batch, report)
+        for batch in decisions.plan_batches(outbox, batch_size=self.batch_size):
+            with store_lock(self.store):
+                # Read at the last moment: an edit saved since the sync started goes out, not an older copy.
+                current = [self._find(kind, record_id) for kind, record_id in batch]
+                marked = [decisions.mark_sending(r) for r in current if r is not None and r.sync_state in (
+                    SyncState.pending, SyncState.sending)]
+                if marked:
+                    self.store.save(*marked)  # durable before the request leaves: a crash resumes from here
+            if marked:
+                self._push_batch(marked, report)
             report.sent += len(batch)
             emit(SyncProgress("push", report.sent, report.total))
 
-    def _push_batch(self, batch: list[Record], report: SyncReport) -> None:
-        with store_lock(self.store):
-            # Re-read: an edit saved since the outbox was read must go out, not the older copy.
-            current = [self._find(r.kind, r.id) for r in batch]
-            marked = [decisions.mark_sending(r) for r in current if r is not None and r.sync_state in (
-                SyncState.pending, SyncState.sending)]
-            if not marked:
-                return
-            self.store.save(*marked)  # durable before the request leaves: a crash resumes from here
+    def _push_batch(self, marked: list[Record], report: SyncReport) -> None:
+        """Send records already marked ``sending`` and apply the answers."""
         try:
             results = self.transport.push([decisions.push_entry(r) for r in marked], device_id=self.device_id)
         except Refused as exc:
@@ -204,17 +203,30 @@ class SyncRunner:
             raise
         self._apply_results(marked, results, report)
 
+    def _current(self, sent: list[Record]) -> list[Optional[Record]]:
+        """The stored copies of records we marked ``sending``, read cheaply.
+
+        Only this runner marks ``sending`` and every edit makes a record pending, so a record
+        still ``sending`` is exactly what we marked; only the others are read again.
+        """
+        if len(sent) <= 8:
+            return [self._find(r.kind, r.id) for r in sent]
+        untouched: set[str] = set()
+        for kind in {r.kind for r in sent}:
+            untouched.update(self.store.repository_for(kind).ids_in_state(SyncState.sending))
+        return [r if r.id in untouched else self._find(r.kind, r.id) for r in sent]
+
     def _apply_results(self, sent: list[Record], results: list[dict[str, Any]], report: SyncReport) -> None:
         by_id = {str(r.get("id")): r for r in results}
         now = self.now()
         with store_lock(self.store):
             to_save: list[Record] = []
             copies: list[ConflictCopy] = []
-            for record in sent:
+            for record, current in zip(sent, self._current(sent)):
                 result = by_id.get(record.id)
                 if result is None:
                     raise Unreachable(f"push answer has no result for {record.id}", code="bad_response")
-                outcome = decisions.apply_push_result(record, self._find(record.kind, record.id), result, now=now)
+                outcome = decisions.apply_push_result(record, current, result, now=now)
                 self._tally(record, outcome, report)
                 if outcome.record is not None:
                     to_save.append(outcome.record)
@@ -243,7 +255,7 @@ class SyncRunner:
     def _unmark(self, sent: list[Record]) -> None:
         """No answer for this batch: back to pending (the server may have it; resending is harmless)."""
         with store_lock(self.store):
-            back = [decisions.unmark_sending(r, self._find(r.kind, r.id)) for r in sent]
+            back = [decisions.unmark_sending(r, current) for r, current in zip(sent, self._current(sent))]
             back = [r for r in back if r is not None]
             if back:
                 self.store.save(*back)

@@ -159,6 +159,12 @@ class FaultyProxy:
         with self._lock:
             self.stats[name] += n
 
+    def shape(self, *, bandwidth_bps: Optional[float], rtt_s: float) -> None:
+        """Change the simulated link from now on (e.g. after a fast setup)."""
+        self.up_link = _Link(bandwidth_bps, rtt_s / 2)
+        self.down_link = _Link(bandwidth_bps, rtt_s / 2)
+        self.rtt_s = rtt_s
+
     def set_faults(self, faults: dict[str, float]) -> None:
         with self._lock:
             self.faults = dict(faults)

@@ -29,8 +29,8 @@ def synced(record, server_rev=1):
 def test_batches_send_households_before_visits_before_concerns():
     records = day_of_work(5)
     random.Random(4).shuffle(records)
-    batches = decisions.plan_batches(records, batch_size=3)
-    kinds = [r.kind for batch in batches for r in batch]
+    batches = decisions.plan_batches([(r.kind, r.id) for r in records], batch_size=3)
+    kinds = [kind for batch in batches for kind, _ in batch]
     assert kinds == ["household"] * 5 + ["visit"] * 5 + ["concern"] * 10
     assert [len(b) for b in batches] == [3, 3, 3, 3, 3, 3, 2]
 

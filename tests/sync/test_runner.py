@@ -94,6 +94,22 @@ def test_a_record_edited_while_its_batch_is_on_the_wire_goes_back_to_pending(sto
     assert store.households.get(h.id).sync_state == SyncState.synced
 
 
+def test_in_a_big_batch_only_the_records_edited_on_the_wire_go_back_to_pending(store, server):
+    records = day_of_work(10)
+    store.save(*records)
+    edited = [r for r in records if r.kind == "concern"][:3]
+
+    def official_edits(entries):
+        for r in edited:
+            save_local_edit(store, store.concerns.get(r.id).edited(description="changed meanwhile"))
+
+    server.before_push_answer = official_edits
+    report = runner_for(store, server, batch_size=40).sync_now()
+    assert report.requeued == 3 and report.accepted == 37
+    assert {i for i, s in states(store).items() if s == SyncState.pending} == {r.id for r in edited}
+    assert all(store.concerns.get(r.id).description == "changed meanwhile" for r in edited)
+
+
 def test_rejected_records_come_back_with_reasons_and_do_not_block_the_rest(store, server):
     good, bad = household(1), household(2)
     store.save(good, bad)
