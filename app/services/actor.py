@@ -1,0 +1,29 @@
+"""Who is working on this device: stamped on every record and history entry."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str  # the sign-in name; "" before the first sign-in
+    full_name: str
+    device_id: str
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def signature(self) -> str:
+        """Who a history entry is by: the person, or this device before anyone signed in."""
+        return self.display_name or self.device_id or "device"
+
+
+ActorSource = Callable[[], Actor]
+
+
+def fixed_actor(username: str = "", full_name: str = "", device_id: str = "") -> ActorSource:
+    actor = Actor(username=username, full_name=full_name, device_id=device_id)
+    return lambda: actor

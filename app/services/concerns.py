@@ -1,0 +1,80 @@
+"""Concerns across households: filter them and move them along their lifecycle."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from pydantic import ValidationError
+
+from app.models import ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, field_errors, utcnow
+from app.services.actor import ActorSource
+from app.services.households import SaveFailed
+from storage.repository import Store
+from sync.outbox import save_local_edit
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    concern: Concern
+    household_id: str
+    head_name: str
+    village_code: str
+
+
+class ConcernService:
+    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow):
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+
+    def list(
+        self,
+        *,
+        status: Optional[ConcernStatus] = None,
+        category: Optional[ConcernCategory] = None,
+        area_code: str = "",
+        limit: int = 200,
+    ) -> tuple[list[ConcernRow], int]:
+        """Matching concerns newest first (at most ``limit``) and how many match in all."""
+        households: Optional[set[str]] = None
+        if area_code:
+            households = {h.id for h in self.store.households.in_area(area_code)}
+        found = self.store.concerns.filtered(
+            statuses=[status] if status else (),
+            categories=[category] if category else (),
+            household_ids=households,
+        )
+        heads: dict[str, Optional[Household]] = {}
+        rows = []
+        for concern in found[:limit]:
+            if concern.household_id not in heads:
+                heads[concern.household_id] = self.store.households.find(concern.household_id)
+            h = heads[concern.household_id]
+            rows.append(ConcernRow(concern, concern.household_id, h.head_name if h else "", h.village_code if h else ""))
+        return rows, len(found)
+
+    def get(self, concern_id: str) -> Optional[Concern]:
+        return self.store.concerns.find(concern_id)
+
+    @staticmethod
+    def next_statuses(concern: Concern) -> list[ConcernStatus]:
+        """Where the lifecycle lets this concern go next, in lifecycle order."""
+        allowed = ALLOWED_TRANSITIONS[concern.status]
+        return [s for s in ConcernStatus if s in allowed]
+
+    def change_status(
+        self, concern_id: str, to: ConcernStatus | str, *, note: str = "", referred_to: str = ""
+    ) -> Concern:
+        """Append to the history and save; raises SaveFailed (nothing saved) for a move not allowed."""
+        concern = self.store.concerns.get(concern_id)
+        try:
+            target = ConcernStatus(to)
+        except ValueError:
+            raise SaveFailed({"status": "choice_invalid"}) from None
+        try:
+            changed = concern.change_status(
+                target, by=self.actor().signature, note=note or "", referred_to=referred_to or None, at=self.clock()
+            )
+        except ValidationError as exc:
+            raise SaveFailed(field_errors(exc)) from None
+        return save_local_edit(self.store, changed)[0]

@@ -1,0 +1,113 @@
+"""Households: find them, read one with its history, save one from a form."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from pydantic import ValidationError
+
+from app.models import Concern, Household, SyncState, Visit, field_errors, utcnow
+from app.services.actor import ActorSource
+from storage.repository import Store
+from sync.outbox import save_local_edit
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    id: str
+    head_name: str
+    head_name_latin: str
+    phone: str
+    village_code: str
+    members: int
+    open_concerns: int
+    sync_state: SyncState
+
+
+@dataclass(frozen=True)
+class VisitWithConcerns:
+    visit: Visit
+    concerns: list[Concern]
+
+
+@dataclass(frozen=True)
+class HouseholdHistory:
+    household: Household
+    visits: list[VisitWithConcerns]  # newest first
+    open_concerns: int
+
+
+class SaveFailed(Exception):
+    """The form is not valid; nothing was saved. ``errors`` maps field -> error code."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class HouseholdService:
+    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow):
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+
+    def count(self) -> int:
+        return self.store.households.count()
+
+    def search(self, text: str = "", *, area_code: str = "", limit: int = 50) -> list[HouseholdRow]:
+        found = self.store.households.search(text, area_code=area_code, limit=limit)
+        open_counts = self.store.concerns.open_counts() if found else {}
+        return [
+            HouseholdRow(
+                id=h.id,
+                head_name=h.head_name,
+                head_name_latin=h.head_name_latin or "",
+                phone=h.phone or "",
+                village_code=h.village_code,
+                members=h.members,
+                open_concerns=open_counts.get(h.id, 0),
+                sync_state=h.sync_state,
+            )
+            for h in found
+        ]
+
+    def find(self, household_id: str) -> Optional[Household]:
+        return self.store.households.find(household_id)
+
+    def history(self, household_id: str) -> Optional[HouseholdHistory]:
+        household = self.store.households.find(household_id)
+        if household is None:
+            return None
+        concerns = self.store.concerns.for_household(household_id)
+        by_visit: dict[str, list[Concern]] = {}
+        for concern in concerns:
+            by_visit.setdefault(concern.visit_id, []).append(concern)
+        visits = [VisitWithConcerns(v, by_visit.get(v.id, [])) for v in self.store.visits.for_household(household_id)]
+        open_count = sum(1 for c in concerns if c.status.value != "resolved")
+        return HouseholdHistory(household, visits, open_count)
+
+    def save(self, values: dict[str, Any], *, household_id: Optional[str] = None) -> Household:
+        """Validate and save in one durable step; raises SaveFailed (nothing saved) when invalid."""
+        actor = self.actor()
+        now = self.clock()
+        try:
+            if household_id:
+                current = self.store.households.get(household_id)
+                if _same_content(current, values):
+                    return current  # saving an untouched form must not make a new revision to sync
+                record = current.edited(at=now, **values)
+            else:
+                record = Household(
+                    **values, created_at=now, updated_at=now, device_id=actor.device_id, author=actor.username
+                )
+        except ValidationError as exc:
+            raise SaveFailed(field_errors(exc)) from None
+        return save_local_edit(self.store, record)[0]
+
+
+def _same_content(current: Household, values: dict[str, Any]) -> bool:
+    try:
+        probe = Household.model_validate(values)
+    except ValidationError:
+        return False  # the edit path reports the errors
+    return all(getattr(probe, k) == getattr(current, k) for k in values)

@@ -1,0 +1,117 @@
+"""What is still on the device: counts by state, rejected records to fix, conflicts to decide."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Optional
+
+from app.models import Record, SyncState, utcnow
+from storage.repository import Store
+from sync.outbox import OutboxCounts, outbox_counts
+from sync.runner import LAST_SUCCESS_KEY, keep_local, keep_server
+
+RECORD_KINDS = ("household", "visit", "concern")
+
+
+@dataclass(frozen=True)
+class RejectedItem:
+    kind: str
+    record_id: str
+    household_id: str  # where to open it: the household, or the household of a visit/concern
+    visit_id: str  # the visit to open for a visit or a concern; "" for a household
+    title: str  # head name, for the list
+    code: str
+    reason: str
+    field: str
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    mine: Any
+    server: Any
+
+    @property
+    def differs(self) -> bool:
+        return self.mine != self.server
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    kind: str
+    record_id: str
+    household_id: str
+    title: str
+    server_rev: int
+    fields: list[FieldDiff]  # every content field, both versions
+
+
+# Bookkeeping that is not what the official typed; hidden in the side-by-side view.
+_HIDDEN_FIELDS = {"id", "rev", "created_at", "updated_at", "device_id", "author", "sync_state", "server_rev",
+                  "sync_error", "commune_code", "district_code", "province_code"}
+
+
+class SyncReview:
+    def __init__(self, store: Store, *, clock: Callable = utcnow):
+        self.store = store
+        self.clock = clock
+
+    def counts(self) -> OutboxCounts:
+        return outbox_counts(self.store)
+
+    def rejected(self) -> list[RejectedItem]:
+        out = []
+        for kind in RECORD_KINDS:
+            for record in self.store.repository_for(kind).in_state(SyncState.rejected):
+                error = record.sync_error or {}
+                household_id, visit_id = _where(record)
+                out.append(RejectedItem(
+                    kind=kind, record_id=record.id, household_id=household_id, visit_id=visit_id,
+                    title=self._title(household_id), code=str(error.get("code") or ""),
+                    reason=str(error.get("reason") or ""), field=str(error.get("field") or ""),
+                ))
+        return out
+
+    def conflicts(self) -> list[ConflictItem]:
+        out = []
+        for copy in self.store.conflicts.all():
+            local = self.store.repository_for(copy.record_type).find(copy.record_id)
+            if local is None or local.sync_state != SyncState.conflict:
+                continue  # already decided (a copy left behind by an interrupted decision)
+            mine = local.wire()
+            names = [k for k in dict.fromkeys([*mine, *copy.server_data]) if k not in _HIDDEN_FIELDS]
+            household_id, _ = _where(local)
+            out.append(ConflictItem(
+                kind=copy.record_type, record_id=copy.record_id, household_id=household_id,
+                title=self._title(household_id), server_rev=copy.server_rev,
+                fields=[FieldDiff(n, mine.get(n), copy.server_data.get(n)) for n in names],
+            ))
+        return out
+
+    def keep_mine(self, record_id: str) -> Record:
+        """Send this device's version again, now based on the server's revision (it wins)."""
+        return keep_local(self.store, record_id)
+
+    def keep_server(self, record_id: str) -> Record:
+        """Take the server's version as it is; this device's edits are dropped."""
+        return keep_server(self.store, record_id)
+
+    def last_success(self) -> Optional[datetime]:
+        raw = self.store.meta.get(LAST_SUCCESS_KEY)
+        try:
+            return datetime.fromisoformat(raw) if raw else None
+        except (TypeError, ValueError):
+            return None
+
+    def _title(self, household_id: str) -> str:
+        h = self.store.households.find(household_id) if household_id else None
+        return h.head_name if h else ""
+
+
+def _where(record: Record) -> tuple[str, str]:
+    if record.kind == "household":
+        return record.id, ""
+    if record.kind == "visit":
+        return getattr(record, "household_id"), record.id
+    return getattr(record, "household_id"), getattr(record, "visit_id")
+

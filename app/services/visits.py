@@ -1,0 +1,115 @@
+"""A visit and the concerns raised during it, saved together or not at all."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from pydantic import ValidationError
+
+from app.models import Concern, Record, Visit, field_errors, utcnow
+from app.services.actor import ActorSource
+from storage.repository import Store
+from sync.outbox import save_local_edit
+
+
+@dataclass
+class ConcernInput:
+    """One concern as typed on the visit screen; ``id`` is set when it already exists."""
+
+    category: Optional[str]
+    description: str
+    priority: str = "normal"
+    id: Optional[str] = None
+
+
+@dataclass
+class VisitErrors(Exception):
+    """Field -> code for the visit, and one such map per concern (same order as given)."""
+
+    visit: dict[str, str] = field(default_factory=dict)
+    concerns: list[dict[str, str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.visit) or any(self.concerns)
+
+
+class VisitService:
+    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow):
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+
+    def load(self, visit_id: str) -> tuple[Visit, list[Concern]]:
+        visit = self.store.visits.get(visit_id)
+        return visit, sorted(self.store.concerns.for_visit(visit_id), key=lambda c: c.created_at)
+
+    def save(
+        self,
+        household_id: str,
+        values: dict[str, Any],
+        concerns: list[ConcernInput],
+        *,
+        visit_id: Optional[str] = None,
+    ) -> tuple[Visit, list[Concern]]:
+        """Validate everything first, then write the visit and all its concerns in ONE store.save.
+
+        Raises VisitErrors (nothing saved) when the visit or any concern is invalid.
+        """
+        actor = self.actor()
+        now = self.clock()
+        errors = VisitErrors(concerns=[{} for _ in concerns])
+        visit: Optional[Visit] = None
+        changed: list[Record] = []
+        try:
+            if visit_id:
+                current = self.store.visits.get(visit_id)
+                visit = current if _same(current, values) else current.edited(at=now, **values)
+            else:
+                visit = Visit(household_id=household_id, created_at=now, updated_at=now,
+                              device_id=actor.device_id, author=actor.username, **values)
+        except ValidationError as exc:
+            errors.visit = field_errors(exc)
+        if visit is not None and (not visit_id or visit.rev != self.store.visits.get(visit_id).rev):
+            changed.append(visit)
+
+        made: list[Concern] = []
+        for i, item in enumerate(concerns):
+            data = {"category": item.category or None, "description": item.description, "priority": item.priority}
+            try:
+                if item.id:
+                    current_c = self.store.concerns.get(item.id)
+                    if _same(current_c, data):
+                        made.append(current_c)
+                        continue
+                    concern = current_c.edited(at=now, **data)
+                else:
+                    concern = Concern.raise_new(
+                        by=actor.signature, at=now,
+                        household_id=household_id, visit_id=visit.id if visit else _placeholder_id(),
+                        device_id=actor.device_id, **data,
+                    )
+                made.append(concern)
+                changed.append(concern)
+            except ValidationError as exc:
+                errors.concerns[i] = field_errors(exc)
+        if errors:
+            raise errors
+        assert visit is not None
+        if changed:
+            saved = {r.id: r for r in save_local_edit(self.store, *changed)}
+            visit = saved.get(visit.id, visit)
+            made = [saved.get(c.id, c) for c in made]
+        return visit, made
+
+
+def _same(current: Record, values: dict[str, Any]) -> bool:
+    try:
+        probe = type(current).model_validate({**current.model_dump(), **values})
+    except ValidationError:
+        return False
+    return all(getattr(probe, k) == getattr(current, k) for k in values)
+
+
+def _placeholder_id() -> str:
+    # Lets a concern be validated (and its errors shown) even when the visit itself is invalid.
+    return "00000000-0000-4000-8000-000000000000"

@@ -1,0 +1,1 @@
+"""Screen state and the events a screen can emit: plain Python, tested without Flet."""

@@ -1,0 +1,129 @@
+"""The sync screen: connection, what waits by type, Sync now with progress, rejected and conflicts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from app.services.account import AccountService
+from app.services.sync_review import RECORD_KINDS, ConflictItem, RejectedItem, SyncReview
+from app.viewmodels.status import AppStatus
+from sync.account import NotSignedIn
+from sync.auto import AutoSync
+from sync.runner import SyncInProgress
+from sync.transport import AuthError, RetryLater, SyncError, Temporary
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translation key and its parameters (the view translates)."""
+
+    key: str
+    params: dict[str, Any]
+
+
+def fix_route(item: RejectedItem) -> str:
+    """Where the official fixes a rejected record."""
+    if item.kind == "household":
+        return f"/households/{item.household_id}/edit"
+    if item.visit_id and item.household_id:
+        return f"/households/{item.household_id}/visits/{item.visit_id}"
+    return f"/households/{item.household_id}"
+
+
+class SyncScreenVM:
+    def __init__(self, review: SyncReview, status: AppStatus, account: AccountService, auto: AutoSync):
+        self.review = review
+        self.status = status
+        self.account = account
+        self.auto = auto
+        self.message: Optional[Message] = None
+        self.rejected: list[RejectedItem] = []
+        self.conflicts: list[ConflictItem] = []
+        self.reload()
+
+    def reload(self) -> None:
+        self.rejected = self.review.rejected()
+        self.conflicts = self.review.conflicts()
+
+    @property
+    def connection(self) -> str:
+        if not self.account.server_url:
+            return "no_server"
+        if self.status.online is None:
+            return "unknown"
+        return "online" if self.status.online else "offline"
+
+    @property
+    def signed_in(self) -> bool:
+        return self.account.user is not None
+
+    def count_rows(self) -> list[tuple[str, int, int, int]]:
+        c = self.status.counts
+        return [(k, c.pending.get(k, 0), c.rejected.get(k, 0), c.conflict.get(k, 0)) for k in RECORD_KINDS]
+
+    @property
+    def can_sync(self) -> bool:
+        return self.signed_in and not self.status.running
+
+    def progress(self) -> tuple[Optional[float], Optional[Message]]:
+        """The bar's value (None = indeterminate) and its caption, while a sync runs."""
+        p = self.status.progress
+        if not self.status.running or p is None:
+            return None, None
+        if p.phase == "push":
+            return p.fraction, Message("sync.progress_push", {"sent": p.sent, "total": p.total})
+        if p.phase == "reference":
+            return None, Message("sync.progress_reference", {})
+        return None, Message("sync.progress_pull", {"sent": p.sent, "total": p.total, "pulled": p.pulled})
+
+    def last_result(self) -> Optional[Message]:
+        report = self.status.last_report
+        if report is None:
+            return None
+        params = {"sent": report.sent, "accepted": report.accepted + report.duplicates,
+                  "rejected": len(report.rejected), "conflicts": len(report.conflicts), "pulled": report.pulled}
+        if report.ok:
+            return Message("sync.result_ok", params)
+        return Message("sync.result_stopped", {**params, "reason": _error_code(report.error)})
+
+    async def sync_now(self) -> Message:
+        """The button: runs one sync (AutoSync reports progress to every screen meanwhile)."""
+        try:
+            report = await self.auto.sync_now()
+        except NotSignedIn:
+            self.message = Message("sync.need_sign_in", {})
+        except SyncInProgress:
+            self.message = Message("sync.already_running", {})
+        else:
+            self.message = self.last_result() or Message("sync.done", {})
+            if not report.ok:
+                self.message = Message("sync.result_stopped", {**self.message.params,
+                                                               "reason": _error_code(report.error)})
+        self.status.records_changed()
+        self.reload()
+        return self.message
+
+    def keep_mine(self, record_id: str) -> None:
+        self.review.keep_mine(record_id)
+        self.status.records_changed()
+        self.reload()
+
+    def keep_server(self, record_id: str) -> None:
+        self.review.keep_server(record_id)
+        self.status.records_changed()
+        self.reload()
+
+
+def _error_code(error: Optional[BaseException]) -> str:
+    """Why a sync stopped, as an error.* key the screen can translate."""
+    if error is None:
+        return ""
+    if isinstance(error, AuthError):
+        return "token_invalid"
+    if isinstance(error, RetryLater):
+        return "server_busy"
+    if isinstance(error, Temporary):
+        return "server_unreachable"
+    if isinstance(error, SyncError) and error.code:
+        return error.code
+    return "sync_failed"

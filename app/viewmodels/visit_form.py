@@ -1,0 +1,131 @@
+"""The visit screen: date, officials, kind, notes, follow-up, and any number of concerns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Optional
+
+from app.models import ConcernCategory, Concern, Priority, Visit, VisitKind
+from app.services.households import HouseholdService
+from app.services.parsing import InputError, parse_date, split_names
+from app.services.visits import ConcernInput, VisitErrors, VisitService
+
+CATEGORIES = [c.value for c in ConcernCategory]
+PRIORITIES = [p.value for p in Priority]
+KINDS = [k.value for k in VisitKind]
+
+
+@dataclass
+class ConcernDraft:
+    category: str = ""
+    description: str = ""
+    priority: str = Priority.normal.value
+    id: Optional[str] = None  # set for a concern that is already saved
+    key: int = 0  # stable identity on screen while drafts are added and removed
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class VisitFormVM:
+    def __init__(self, visits: VisitService, households: HouseholdService, household_id: str, *,
+                 official: str = "", visit_id: Optional[str] = None, today: Callable[[], date] = date.today):
+        self.visits = visits
+        self.household = households.find(household_id)
+        self.household_id = household_id
+        self.visit_id = visit_id
+        self.errors: dict[str, str] = {}
+        self.saved: Optional[tuple[Visit, list[Concern]]] = None
+        self._next_key = 0
+        self.concerns: list[ConcernDraft] = []
+        if visit_id:
+            visit, concerns = visits.load(visit_id)
+            self.visited_on = visit.visited_on.strftime("%d/%m/%Y")
+            self.officials = ", ".join(visit.officials)
+            self.kind = visit.visit_kind.value
+            self.notes = visit.notes
+            self.follow_up_on = visit.follow_up_on.strftime("%d/%m/%Y") if visit.follow_up_on else ""
+            for c in concerns:
+                self.concerns.append(self._draft(category=c.category.value, description=c.description,
+                                                 priority=c.priority.value, id=c.id))
+        else:
+            self.visited_on = today().strftime("%d/%m/%Y")
+            self.officials = official
+            self.kind = VisitKind.household_visit.value
+            self.notes = ""
+            self.follow_up_on = ""
+
+    @property
+    def found(self) -> bool:
+        return self.household is not None
+
+    def _draft(self, **values: Any) -> ConcernDraft:
+        self._next_key += 1
+        return ConcernDraft(key=self._next_key, **values)
+
+    def set(self, name: str, value: Any) -> None:
+        setattr(self, name, value)
+        self.errors.pop(name, None)
+
+    def add_concern(self) -> ConcernDraft:
+        draft = self._draft()
+        self.concerns.append(draft)
+        return draft
+
+    def remove_concern(self, key: int) -> None:
+        # A saved concern is part of the record: it is closed through its status, not deleted here.
+        self.concerns = [c for c in self.concerns if c.key != key or c.id]
+
+    def set_concern(self, key: int, name: str, value: Any) -> None:
+        for draft in self.concerns:
+            if draft.key == key:
+                setattr(draft, name, value)
+                draft.errors.pop(name, None)
+
+    def _values(self) -> tuple[dict[str, Any], dict[str, str]]:
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {"officials": split_names(self.officials), "visit_kind": self.kind,
+                                  "notes": self.notes}
+        for name in ("visited_on", "follow_up_on"):
+            try:
+                values[name] = parse_date(getattr(self, name), required=name == "visited_on")
+            except InputError as exc:
+                errors[name] = exc.code
+        return values, errors
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors) or any(c.errors for c in self.concerns)
+
+    def submit(self) -> bool:
+        """Save the visit and all its concerns in one step, or nothing at all."""
+        values, errors = self._values()
+        for draft in self.concerns:
+            draft.errors = {}
+        try:
+            if errors:
+                # Check the concerns too, so every problem shows at once.
+                raise VisitErrors(visit=errors, concerns=[_check_concern(d) for d in self.concerns])
+            self.saved = self.visits.save(
+                self.household_id, values,
+                [ConcernInput(d.category or None, d.description, d.priority, d.id) for d in self.concerns],
+                visit_id=self.visit_id,
+            )
+        except VisitErrors as exc:
+            self.errors = {**exc.visit}
+            for draft, errs in zip(self.concerns, exc.concerns):
+                draft.errors = dict(errs)
+            return False
+        self.errors = {}
+        visit, concerns = self.saved
+        self.visit_id = visit.id
+        for draft, concern in zip(self.concerns, concerns):
+            draft.id = concern.id
+        return True
+
+
+def _check_concern(draft: ConcernDraft) -> dict[str, str]:
+    errors = {}
+    if not draft.category:
+        errors["category"] = "required"
+    if not draft.description.strip():
+        errors["description"] = "description_empty"
+    return errors

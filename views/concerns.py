@@ -1,0 +1,238 @@
+"""Concerns: filter by status, category and area; follow one through its lifecycle with notes."""
+from __future__ import annotations
+
+from typing import Optional
+
+import flet as ft
+
+from app.models import ConcernCategory, ConcernStatus
+from app.services.concerns import ConcernRow
+from app.viewmodels.concerns import ConcernsVM
+from views.area_picker import area_dialog
+from views.env import Env, Screen
+from views.theme import GAP, STATUS_COLORS, TOUCH
+from views.visit_form import choice_chips
+from views.widgets import card, chip, dropdown, empty_state, field, labelled, muted, primary_button, \
+    section_title, tid
+
+ALL = "all"
+
+
+class ConcernsScreen(Screen):
+    title_key = "concerns.title"
+    tab = "concerns"
+
+    def __init__(self, env: Env, concern_id: Optional[str]):
+        super().__init__(env)
+        self.vm = ConcernsVM(env.ctx.concerns, env.ctx.areas, env.lang)
+        self.concern_id = concern_id
+        if concern_id:
+            self.vm.open(concern_id)
+        self.list = ft.ListView(expand=True, spacing=4, padding=ft.Padding.only(bottom=24))
+        self.summary = muted("")
+        self.area_chip = ft.Row(spacing=4, visible=False)
+        self.detail = ft.Container(expand=True)
+        self._seen = None
+
+    @property
+    def title(self) -> str:
+        return self.tr("concern.title") if (self.concern_id and self.env.phone) else self.tr("concerns.title")
+
+    # ---------------------------------------------------------------- layout
+
+    def body(self) -> ft.Control:
+        self._paint_list()
+        self._paint_detail()
+        if self.env.phone:
+            if self.concern_id:
+                return ft.Container(ft.Column([self.detail], scroll=ft.ScrollMode.AUTO, expand=True,
+                                horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12,
+                                    expand=True)
+            return ft.Container(ft.Column([self._filters(), self.summary, self.list], spacing=8, expand=True),
+                                padding=12, expand=True)
+        left = ft.Column([self._filters(), self.summary, self.list], spacing=8, expand=True)
+        right = ft.Column([self.detail], scroll=ft.ScrollMode.AUTO, expand=True,
+                                horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        return ft.Container(ft.Row([ft.Container(left, expand=3), ft.VerticalDivider(width=1),
+                                    ft.Container(right, expand=2, padding=ft.Padding.only(left=8))],
+                                   vertical_alignment=ft.CrossAxisAlignment.START, expand=True),
+                            padding=12, expand=True)
+
+    def _filters(self) -> ft.Control:
+        tr, vm = self.tr, self.vm
+        statuses = [(ALL, tr("concerns.all_statuses"))] + [(s.value, tr(f"status.{s.value}")) for s in ConcernStatus]
+        categories = [(ALL, tr("concerns.all_categories"))] + [(c.value, tr(f"category.{c.value}"))
+                                                              for c in ConcernCategory]
+        col = {"xs": 12, "sm": 6, "md": 4}
+        return ft.Column([
+            ft.ResponsiveRow([
+                dropdown(tr, "concerns.filter_status", statuses, vm.status.value if vm.status else ALL,
+                         on_select=lambda e: self._filter("status", e.control.value), identifier="filter-status",
+                         col=col),
+                dropdown(tr, "concerns.filter_category", categories, vm.category.value if vm.category else ALL,
+                         on_select=lambda e: self._filter("category", e.control.value), identifier="filter-category",
+                         col=col),
+                ft.Container(tid("concerns-area-filter", ft.OutlinedButton(
+                    tr("households.filter_area"), icon=ft.Icons.FILTER_LIST, on_click=self._open_area, height=TOUCH)),
+                    col=col),
+            ], spacing=8, run_spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            self.area_chip,
+        ], spacing=4)
+
+    # ---------------------------------------------------------------- list
+
+    def _paint_list(self) -> None:
+        tr, vm = self.tr, self.vm
+        if vm.area_code:
+            self.area_chip.controls = [ft.Chip(label=ft.Text(tr("households.in_area", area=vm.areas.label(
+                vm.area_code, vm.lang, depth=2))), on_delete=self._clear_area)]
+            self.area_chip.visible = True
+        else:
+            self.area_chip.controls, self.area_chip.visible = [], False
+        shown = len(vm.rows)
+        self.summary.value = tr("concerns.count", count=vm.total) if shown == vm.total else tr(
+            "concerns.count_limited", shown=shown, count=vm.total)
+        if not vm.rows:
+            self.list.controls = [empty_state(
+                ft.Icons.CAMPAIGN_OUTLINED,
+                tr("concerns.no_match_title") if vm.filtered else tr("concerns.empty_title"),
+                tr("concerns.no_match_message") if vm.filtered else tr("concerns.empty_message"))]
+            return
+        self.list.controls = [self._row(i, r) for i, r in enumerate(vm.rows)]
+
+    def _row(self, index: int, row: ConcernRow) -> ft.Control:
+        tr, c = self.tr, row.concern
+        selected = self.vm.selected is not None and self.vm.selected.id == c.id
+        place = self.vm.place(row)
+        return tid(f"concern-row-{index}", ft.ListTile(
+            title=ft.Text(f"{tr(f'category.{c.category.value}')} · {row.head_name}", weight=ft.FontWeight.W_600),
+            subtitle=ft.Text(f"{c.description}\n{place} · {tr.date(c.created_at)}", max_lines=3,
+                             overflow=ft.TextOverflow.ELLIPSIS),
+            trailing=chip(tr(f"status.{c.status.value}"), STATUS_COLORS[c.status.value]),
+            selected=selected, on_click=lambda e, cid=c.id: self._open(cid), min_vertical_padding=6,
+            is_three_line=True,
+        ))
+
+    # ---------------------------------------------------------------- detail
+
+    def _paint_detail(self) -> None:
+        tr, vm = self.tr, self.vm
+        c = vm.selected
+        if c is None:
+            if self.concern_id:
+                self.detail.content = empty_state(ft.Icons.SEARCH_OFF, tr("concern.not_found"),
+                                                  tr("concern.not_found_message"))
+            elif not self.env.phone:
+                self.detail.content = empty_state(ft.Icons.TOUCH_APP_OUTLINED, tr("concerns.pick_title"),
+                                                  tr("concerns.pick_message"), identifier="concern-pick")
+            return
+        household = self.env.ctx.households.find(c.household_id)
+        info = ft.Column([
+            ft.Row([ft.Text(tr(f"category.{c.category.value}"), theme_style=ft.TextThemeStyle.TITLE_LARGE,
+                            expand=True), tid("concern-status", chip(tr(f"status.{c.status.value}"),
+                                                                     STATUS_COLORS[c.status.value]))]),
+            ft.Text(c.description, selectable=True),
+            labelled(tr("concern.priority"), tr(f"priority.{c.priority.value}")),
+            labelled(tr("concern.household"), household.head_name if household else "—"),
+            labelled(tr("concern.referred_to"), c.referred_to or ""),
+            ft.Row([ft.TextButton(tr("concern.open_household"), icon=ft.Icons.HOME_OUTLINED, height=TOUCH,
+                                  on_click=lambda e: self.env.go(f"/households/{c.household_id}"))]),
+        ], spacing=8)
+        self.detail.content = ft.Column([card(info, identifier="concern-detail"), self._change_form(),
+                                         self._history()], spacing=GAP,
+                                        horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+    def _change_form(self) -> ft.Control:
+        tr, form = self.tr, self.vm.change
+        if form is None or not form.choices:
+            return muted(tr("concern.no_moves"))
+        errors = form.errors
+        error_text = ft.Text(" ".join(tr.error(code) for f, code in errors.items() if f not in ("referred_to",)),
+                             color=ft.Colors.ERROR, visible=any(f != "referred_to" for f in errors))
+        institution = field(tr, "concern.referred_to", form.referred_to, error=errors.get("referred_to"),
+                            on_change=lambda e: setattr(form, "referred_to", e.control.value or ""),
+                            identifier="status-referred-to", on_submit=self._change)
+        institution.visible = form.needs_institution
+        return card(ft.Column([
+            section_title(tr("concern.change_status")),
+            choice_chips(tr, "status", [s.value for s in form.choices], form.to, self._pick_status,
+                         prefix="status-to"),
+            institution,
+            field(tr, "concern.note", form.note, on_change=lambda e: setattr(form, "note", e.control.value or ""),
+                  identifier="status-note", multiline=True),
+            error_text,
+            primary_button(tr("concern.apply_status"), self._change, icon=ft.Icons.CHECK, identifier="change-status"),
+        ], spacing=8), identifier="status-form")
+
+    def _history(self) -> ft.Control:
+        tr, c = self.tr, self.vm.selected
+        rows: list[ft.Control] = [section_title(tr("concern.history"))]
+        for entry in reversed(c.history):
+            move = tr(f"status.{entry.to_status.value}") if entry.from_status is None else tr(
+                "concern.moved", from_status=tr(f"status.{entry.from_status.value}"),
+                to_status=tr(f"status.{entry.to_status.value}"))
+            lines: list[ft.Control] = [ft.Text(move, weight=ft.FontWeight.W_600),
+                                       muted(tr("concern.by_when", who=entry.by, when=tr.date_time(entry.at)))]
+            if entry.referred_to:
+                lines.append(ft.Text(tr("concern.referred_line", institution=entry.referred_to)))
+            if entry.note:
+                lines.append(ft.Text(entry.note, selectable=True))
+            rows.append(ft.Container(ft.Column(lines, spacing=2), padding=ft.Padding.only(left=12),
+                                     border=ft.Border.only(left=ft.BorderSide(3, STATUS_COLORS[entry.to_status.value]))))
+        return card(ft.Column(rows, spacing=10), identifier="concern-history")
+
+    # ---------------------------------------------------------------- events
+
+    def _open(self, concern_id: str) -> None:
+        self.env.go(f"/concerns/{concern_id}")
+
+    def _filter(self, which: str, value: Optional[str]) -> None:
+        value = None if value in (None, "", ALL) else value
+        if which == "status":
+            self.vm.set_status(value)
+        else:
+            self.vm.set_category(value)
+        self._paint_list()
+
+    def _pick_status(self, value: str) -> None:
+        if self.vm.change is not None:
+            self.vm.change.to = value
+            self.vm.change.errors = {}
+        self._paint_detail()
+
+    def _change(self, e=None) -> None:
+        if self.vm.submit_change():
+            self.env.saved()
+            self.env.toast("concern.status_saved")
+            self._paint_list()
+        self._paint_detail()
+
+    def _open_area(self, e) -> None:
+        page = self.env.page
+        page.show_dialog(area_dialog(self.tr, self.vm.area, prefix="concerns-area", on_apply=self._apply_area,
+                                     on_clear=self._clear_area, close=page.pop_dialog))
+
+    def _apply_area(self) -> None:
+        self.vm.apply_area()
+        self._paint_list()
+        self.env.page.update()
+
+    def _clear_area(self, e=None) -> None:
+        self.vm.clear_area()
+        self._paint_list()
+        self.env.page.update()
+
+    def status_changed(self) -> bool:
+        status = self.env.ctx.status
+        seen = (status.running, id(status.last_report))
+        if seen == self._seen or status.running:
+            self._seen = seen
+            return False
+        self._seen = seen
+        self.vm.refresh()
+        selected, form = self.vm.selected, self.vm.change
+        if selected is not None and form is not None and form.concern.rev != selected.rev:
+            self.vm.open(selected.id)  # changed by the district office: new choices, new history
+        self._paint_list()
+        self._paint_detail()
+        return True

@@ -1,0 +1,81 @@
+"""What a screen gets from the shell: services, the translator, layout size, and navigation."""
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+import flet as ft
+
+from app.i18n import Translator
+
+if TYPE_CHECKING:
+    from app.composition import AppContext
+
+
+class Env:
+    def __init__(self, page: ft.Page, ctx: "AppContext", tr: Translator, *, phone: bool,
+                 navigate: Callable[[str], None], rerender: Callable[[], None],
+                 set_language: Callable[[str], None] = lambda lang: None):
+        self.page = page
+        self.ctx = ctx
+        self.tr = tr
+        self.phone = phone
+        self._navigate = navigate
+        self._rerender = rerender
+        self.set_language = set_language
+
+    @property
+    def lang(self) -> str:
+        return self.tr.lang
+
+    def go(self, route: str) -> None:
+        self._navigate(route)
+
+    def rerender(self) -> None:
+        self._rerender()
+
+    def toast(self, key: str, **params: Any) -> None:
+        """A short message at the bottom (saved, signed in…); never required reading."""
+        try:
+            self.page.show_dialog(ft.SnackBar(ft.Text(self.tr(key, **params)), duration=2500))
+        except (RuntimeError, AttributeError):
+            pass  # no live page (tests that build screens without a session)
+
+    def saved(self) -> None:
+        self.ctx.saved()
+
+    async def blocking(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Run a blocking call (network) off the UI loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+class Screen(ABC):
+    """One screen: a title, a body, optional actions and floating button."""
+
+    title_key = ""
+    tab = "households"
+
+    def __init__(self, env: Env):
+        self.env = env
+        self.tr = env.tr
+
+    @property
+    def title(self) -> str:
+        return self.tr(self.title_key)
+
+    @abstractmethod
+    def body(self) -> ft.Control: ...
+
+    def actions(self) -> list[ft.Control]:
+        return []
+
+    def fab(self) -> Optional[ft.FloatingActionButton]:
+        return None
+
+    def status_changed(self) -> bool:
+        """The app status changed (sync finished, went offline…). Return True when the body changed."""
+        return False
+
+    def dispose(self) -> None:
+        pass

@@ -1,0 +1,206 @@
+"""Sync: what is still on this device, Sync now with progress, rejected records and conflicts."""
+from __future__ import annotations
+
+from typing import Optional
+
+import flet as ft
+
+from app.services.sync_review import ConflictItem, RejectedItem
+from app.viewmodels.sync_screen import Message, SyncScreenVM, fix_route
+from views.env import Env, Screen
+from views.theme import GAP, SYNC_COLORS, TOUCH
+from views.widgets import card, labelled, muted, primary_button, secondary_button, section_title, tid
+
+CONNECTION_ICONS = {"online": (ft.Icons.CLOUD_DONE, ft.Colors.GREEN_700),
+                    "offline": (ft.Icons.CLOUD_OFF, ft.Colors.RED_700),
+                    "unknown": (ft.Icons.CLOUD_QUEUE, ft.Colors.GREY_600),
+                    "no_server": (ft.Icons.CLOUD_OFF, ft.Colors.GREY_600)}
+
+
+class SyncScreen(Screen):
+    title_key = "sync.title"
+    tab = "sync"
+
+    def __init__(self, env: Env):
+        super().__init__(env)
+        ctx = env.ctx
+        self.vm = SyncScreenVM(ctx.review, ctx.status, ctx.account, ctx.auto)
+        self.connection = ft.Row(spacing=8)
+        self.counts = ft.Container()
+        self.last_success = muted("")
+        self.button = primary_button(self.tr("sync.now"), self._sync_now, icon=ft.Icons.SYNC, identifier="sync-now")
+        self.bar = tid("sync-progress", ft.ProgressBar(value=0, height=8, border_radius=4))
+        self.bar_text = tid("sync-progress-text", ft.Text(""))
+        self.progress_box = ft.Column([self.bar, self.bar_text], spacing=4, visible=False)
+        self.result = tid("sync-result", ft.Text(""))
+        self.rejected = ft.Column(spacing=8)
+        self.conflicts = ft.Column(spacing=GAP)
+        self._seen_report = None
+        self._paint()
+
+    def body(self) -> ft.Control:
+        tr = self.tr
+        top = card(ft.Column([
+            self.connection, self.last_success,
+            ft.Row([self.button], wrap=True), self.progress_box, self.result,
+        ], spacing=10), identifier="sync-card")
+        blocks = [top, card(ft.Column([section_title(tr("sync.waiting_title")), self.counts], spacing=8)),
+                  self.rejected, self.conflicts]
+        if self.env.phone:
+            content = ft.Column(blocks, spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True,
+                                horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        else:
+            content = ft.Row([
+                ft.Column(blocks[:2], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=2,
+                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                ft.Column(blocks[2:], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=3,
+                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+            ], spacing=GAP, vertical_alignment=ft.CrossAxisAlignment.START, expand=True)
+        return ft.Container(content, padding=12, expand=True)
+
+    # ---------------------------------------------------------------- painting
+
+    def _say(self, message: Optional[Message]) -> str:
+        if message is None:
+            return ""
+        params = dict(message.params)
+        if "reason" in params:
+            params["reason"] = self.tr.error(params["reason"]) if params["reason"] else ""
+        return self.tr(message.key, **params)
+
+    def _paint(self) -> None:
+        tr, vm = self.tr, self.vm
+        state = vm.connection
+        icon, color = CONNECTION_ICONS[state]
+        server = vm.account.server_url
+        user = vm.account.user
+        who = tr("sync.signed_in_as", name=user.full_name or user.username) if user else tr("sync.not_signed_in")
+        self.connection.controls = [
+            ft.Icon(icon, color=color, size=28),
+            ft.Column([tid("connection-state", ft.Text(tr(f"sync.connection_{state}"), weight=ft.FontWeight.W_600)),
+                       muted(f"{server}" if server else tr("sync.no_server")), muted(who)], spacing=0, expand=True),
+        ]
+        if not user:
+            self.connection.controls.append(secondary_button(tr("sync.go_sign_in"), lambda e: self.env.go("/settings"),
+                                                             identifier="go-sign-in"))
+        last = vm.status.last_success_at
+        self.last_success.value = tr("sync.last_success", when=tr.date_time(last)) if last else tr("sync.never")
+        inner_btn = self.button.content if isinstance(self.button, ft.Semantics) else self.button
+        inner_btn.disabled = not vm.can_sync
+        inner_btn.content = tr("sync.running") if vm.status.running else tr("sync.now")
+        value, caption = vm.progress()
+        self.progress_box.visible = vm.status.running
+        self.bar.content.value = value
+        self.bar_text.content.value = self._say(caption)
+        if not vm.status.running:
+            self.result.content.value = self._say(vm.message or vm.last_result())
+        self._paint_counts()
+        self._paint_rejected()
+        self._paint_conflicts()
+
+    def _paint_counts(self) -> None:
+        tr = self.tr
+        header = [ft.DataColumn(ft.Text(tr("sync.column_type"))),
+                  ft.DataColumn(ft.Text(tr("sync.column_waiting")), numeric=True),
+                  ft.DataColumn(ft.Text(tr("sync.column_rejected")), numeric=True),
+                  ft.DataColumn(ft.Text(tr("sync.column_conflict")), numeric=True)]
+        rows = [ft.DataRow(cells=[ft.DataCell(ft.Text(tr(f"record_kind.{kind}"))),
+                                  ft.DataCell(tid(f"count-{kind}-pending", ft.Text(tr.number(p)))),
+                                  ft.DataCell(tid(f"count-{kind}-rejected", ft.Text(tr.number(r)))),
+                                  ft.DataCell(tid(f"count-{kind}-conflict", ft.Text(tr.number(c))))])
+                for kind, p, r, c in self.vm.count_rows()]
+        self.counts.content = ft.DataTable(columns=header, rows=rows, column_spacing=16, heading_row_height=40,
+                                           data_row_min_height=44, horizontal_margin=4)
+
+    def _paint_rejected(self) -> None:
+        tr = self.tr
+        items = self.vm.rejected
+        if not items:
+            self.rejected.controls = []
+            return
+        rows: list[ft.Control] = [section_title(tr("sync.rejected_title", count=len(items)))]
+        for i, item in enumerate(items):
+            rows.append(tid(f"rejected-{i}", ft.ListTile(
+                leading=ft.Icon(ft.Icons.ERROR_OUTLINE, color=SYNC_COLORS["rejected"]),
+                title=ft.Text(f"{tr(f'record_kind.{item.kind}')} · {item.title}", weight=ft.FontWeight.W_600),
+                subtitle=ft.Text(self._reason(item)),
+                trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
+                on_click=lambda e, it=item: self.env.go(fix_route(it)), min_vertical_padding=6,
+            )))
+        self.rejected.controls = [card(ft.Column(rows, spacing=4), identifier="rejected-list")]
+
+    def _reason(self, item: RejectedItem) -> str:
+        text = self.tr.error(item.code, item.reason)
+        if item.field:
+            return self.tr("sync.rejected_field", reason=text, field=self.tr(f"field.{item.field}"))
+        return text
+
+    def _paint_conflicts(self) -> None:
+        tr = self.tr
+        items = self.vm.conflicts
+        if not items:
+            self.conflicts.controls = []
+            return
+        blocks: list[ft.Control] = [section_title(tr("sync.conflicts_title", count=len(items)))]
+        blocks += [self._conflict(i, item) for i, item in enumerate(items)]
+        self.conflicts.controls = blocks
+
+    def _conflict(self, index: int, item: ConflictItem) -> ft.Control:
+        tr = self.tr
+        rows = []
+        for diff in item.fields:
+            style = ft.FontWeight.W_600 if diff.differs else None
+            color = ft.Colors.DEEP_ORANGE_50 if diff.differs else None
+            rows.append(ft.DataRow(color=color, cells=[
+                ft.DataCell(ft.Text(tr(f"field.{diff.field}"), weight=style)),
+                ft.DataCell(ft.Text(_show(diff.mine), max_lines=3, overflow=ft.TextOverflow.ELLIPSIS)),
+                ft.DataCell(ft.Text(_show(diff.server), max_lines=3, overflow=ft.TextOverflow.ELLIPSIS)),
+            ]))
+        table = ft.DataTable(columns=[ft.DataColumn(ft.Text(tr("sync.column_field"))),
+                                      ft.DataColumn(ft.Text(tr("sync.this_device"))),
+                                      ft.DataColumn(ft.Text(tr("sync.server_version")))],
+                             rows=rows, column_spacing=12, horizontal_margin=4, data_row_max_height=72)
+        return card(ft.Column([
+            ft.Text(f"{tr(f'record_kind.{item.kind}')} · {item.title}", weight=ft.FontWeight.W_600),
+            ft.Row([table], scroll=ft.ScrollMode.AUTO),
+            ft.Row([
+                secondary_button(tr("sync.keep_mine"), lambda e, rid=item.record_id: self._keep(rid, mine=True),
+                                 identifier=f"keep-mine-{index}"),
+                secondary_button(tr("sync.keep_server"), lambda e, rid=item.record_id: self._keep(rid, mine=False),
+                                 identifier=f"keep-server-{index}"),
+            ], wrap=True, spacing=GAP),
+        ], spacing=8), identifier=f"conflict-{index}")
+
+    # ---------------------------------------------------------------- events
+
+    async def _sync_now(self, e=None):
+        self.vm.message = None
+        self._paint()
+        yield  # show "running" at once; progress then arrives through status_changed
+        await self.vm.sync_now()
+        self._paint()
+
+    def _keep(self, record_id: str, *, mine: bool) -> None:
+        if mine:
+            self.vm.keep_mine(record_id)
+        else:
+            self.vm.keep_server(record_id)
+        self.env.toast("sync.conflict_resolved")
+        self._paint()
+
+    def status_changed(self) -> bool:
+        if not self.vm.status.running and self._seen_report is not self.vm.status.last_report:
+            self._seen_report = self.vm.status.last_report
+            self.vm.reload()
+        self._paint()
+        return True
+
+
+def _show(value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,40 @@
+"""Look of the app: the Khmer font, colours, and sizes a thumb can hit."""
+from __future__ import annotations
+
+import flet as ft
+
+FONT_FAMILY = "NotoSansKhmer"
+FONTS = {
+    FONT_FAMILY: "fonts/NotoSansKhmer-Regular.ttf",
+    f"{FONT_FAMILY}Bold": "fonts/NotoSansKhmer-Bold.ttf",
+}
+SEED = "#1F6F5C"  # rice-field green: calm, readable in sunlight
+PHONE_MAX_WIDTH = 600
+TOUCH = 48  # minimum touch target (Material / WCAG)
+GAP = 12
+
+SYNC_COLORS = {
+    "pending": ft.Colors.AMBER_800,
+    "sending": ft.Colors.BLUE_700,
+    "synced": ft.Colors.GREEN_700,
+    "rejected": ft.Colors.RED_700,
+    "conflict": ft.Colors.DEEP_ORANGE_700,
+}
+SYNC_ICONS = {
+    "pending": ft.Icons.CLOUD_UPLOAD_OUTLINED,
+    "sending": ft.Icons.CLOUD_SYNC_OUTLINED,
+    "synced": ft.Icons.CLOUD_DONE_OUTLINED,
+    "rejected": ft.Icons.ERROR_OUTLINE,
+    "conflict": ft.Icons.CALL_SPLIT,
+}
+STATUS_COLORS = {
+    "open": ft.Colors.RED_700,
+    "in_progress": ft.Colors.AMBER_900,
+    "referred": ft.Colors.BLUE_700,
+    "resolved": ft.Colors.GREEN_700,
+    "escalated": ft.Colors.PURPLE_700,
+}
+
+
+def theme() -> ft.Theme:
+    return ft.Theme(color_scheme_seed=SEED, font_family=FONT_FAMILY, use_material3=True)

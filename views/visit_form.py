@@ -1,0 +1,185 @@
+"""A visit and its concerns, added in one screen and saved in one step."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import flet as ft
+
+from app.services.parsing import InputError, parse_date
+from app.viewmodels.visit_form import CATEGORIES, KINDS, PRIORITIES, ConcernDraft, VisitFormVM
+from views.env import Env, Screen
+from views.theme import GAP, TOUCH
+from views.widgets import card, empty_state, field, inner, muted, primary_button, secondary_button, \
+    section_title, set_error, tid
+
+
+def choice_chips(tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str) -> ft.Control:
+    """One-tap choices (big targets, all visible): better than a menu in a doorway."""
+    return ft.Row([
+        tid(f"{prefix}-{value}", ft.Chip(
+            label=ft.Text(tr(f"{group}.{value}")), selected=value == selected, show_checkmark=True,
+            on_select=lambda e, v=value: on_pick(v), height=TOUCH - 8,
+        ))
+        for value in values
+    ], wrap=True, spacing=6, run_spacing=6)
+
+
+class VisitFormScreen(Screen):
+    tab = "households"
+
+    def __init__(self, env: Env, household_id: str, visit_id: Optional[str]):
+        super().__init__(env)
+        actor = env.ctx.account.actor()
+        self.vm = VisitFormVM(env.ctx.visits, env.ctx.households, household_id, official=actor.display_name,
+                              visit_id=visit_id)
+        self.title_key = "visit.edit_title" if visit_id else "visit.new_title"
+        self.inputs: dict[str, ft.Control] = {}
+        self.kind_row = ft.Container()
+        self.concern_list = ft.Column(spacing=GAP)
+        self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+
+    def body(self) -> ft.Control:
+        tr, vm = self.tr, self.vm
+        if not vm.found:
+            return empty_state(ft.Icons.SEARCH_OFF, tr("household.not_found"), tr("household.not_found_message"))
+        self._paint_kind()
+        self._paint_concerns()
+        wide = {"xs": 12, "md": 6}
+        dates = ft.ResponsiveRow([
+            self._date_field("visited_on", col=wide),
+            self._date_field("follow_up_on", col=wide),
+        ], spacing=GAP, run_spacing=GAP)
+        content = ft.Column([
+            muted(tr("visit.for_household", name=vm.household.head_name)),
+            dates,
+            section_title(tr("visit.kind")), self.kind_row,
+            self._text("officials", helper="visit.officials_help"),
+            self._text("notes", multiline=True),
+            ft.Row([section_title(tr("visit.concerns")),
+                    secondary_button(tr("visit.add_concern"), self._add_concern, icon=ft.Icons.ADD,
+                                     identifier="add-concern")],
+                   alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True),
+            self.concern_list,
+            self.form_error,
+            ft.Row([primary_button(tr("visit.save"), self._save, icon=ft.Icons.SAVE, identifier="save-visit"),
+                    secondary_button(tr("action.cancel"), lambda e: self.env.go(f"/households/{vm.household_id}"),
+                                     identifier="cancel")], wrap=True, spacing=GAP),
+        ], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        return ft.Container(content, padding=16, expand=True)
+
+    # ---------------------------------------------------------------- fields
+
+    def _text(self, name: str, *, multiline: bool = False, helper: str = "", col=None,
+              value: Optional[str] = None) -> ft.Control:
+        shown = str(getattr(self.vm, name)) if value is None else value
+        control = field(self.tr, f"visit.{name}", shown, error=self.vm.errors.get(name),
+                        on_change=lambda e, n=name: self._on_text(n, e.control.value),
+                        on_submit=None if multiline else self._save, identifier=f"visit-{name.replace('_', '-')}",
+                        multiline=multiline, helper_key=helper, col=col)
+        self.inputs[name] = control
+        return control
+
+    def _date_field(self, name: str, col=None) -> ft.Control:
+        text = self._text(name, helper="visit.date_help", value=self.tr.number(getattr(self.vm, name)))
+        pick = tid(f"pick-{name.replace('_', '-')}", ft.IconButton(
+            ft.Icons.CALENDAR_MONTH, tooltip=self.tr("visit.pick_date"), on_click=lambda e, n=name: self._pick_date(n)))
+        text.expand = True
+        return ft.Row([text, pick], spacing=4, col=col, vertical_alignment=ft.CrossAxisAlignment.START)
+
+    def _paint_kind(self) -> None:
+        self.kind_row.content = choice_chips(self.tr, "visit_kind", KINDS, self.vm.kind, self._on_kind,
+                                             prefix="visit-kind")
+
+    def _paint_concerns(self) -> None:
+        if not self.vm.concerns:
+            self.concern_list.controls = [muted(self.tr("visit.no_concerns"))]
+            return
+        self.concern_list.controls = [self._concern(i, d) for i, d in enumerate(self.vm.concerns)]
+
+    def _concern(self, index: int, draft: ConcernDraft) -> ft.Control:
+        tr = self.tr
+        prefix = f"concern-{index}"
+        category_error = ft.Text(tr.error(draft.errors.get("category")), color=ft.Colors.ERROR,
+                                 visible="category" in draft.errors)
+        remove = None
+        if not draft.id:
+            remove = tid(f"{prefix}-remove", ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=tr("visit.remove_concern"),
+                                                          on_click=lambda e, k=draft.key: self._remove(k)))
+        header = ft.Row([ft.Text(tr("visit.concern_number", number=index + 1), weight=ft.FontWeight.W_600,
+                                 expand=True)] + ([remove] if remove else []))
+        description = field(tr, "concern.description", draft.description, error=draft.errors.get("description"),
+                            on_change=lambda e, k=draft.key: self.vm.set_concern(k, "description", e.control.value),
+                            identifier=f"{prefix}-description", multiline=True)
+        return card(ft.Column([
+            header,
+            muted(tr("concern.category")),
+            choice_chips(tr, "category", CATEGORIES, draft.category,
+                         lambda v, k=draft.key: self._set_concern(k, "category", v), prefix=f"{prefix}-category"),
+            category_error,
+            description,
+            muted(tr("concern.priority")),
+            choice_chips(tr, "priority", PRIORITIES, draft.priority,
+                         lambda v, k=draft.key: self._set_concern(k, "priority", v), prefix=f"{prefix}-priority"),
+        ], spacing=8), identifier=f"{prefix}-card", padding=12)
+
+    # ---------------------------------------------------------------- events
+
+    def _on_text(self, name: str, value: str) -> None:
+        self.vm.set(name, value or "")
+        control = self.inputs.get(name)
+        if control is not None and inner(control).error:
+            set_error(control, self.tr, None)
+
+    def _on_kind(self, value: str) -> None:
+        self.vm.set("kind", value)
+        self._paint_kind()
+
+    def _set_concern(self, key: int, name: str, value: str) -> None:
+        self.vm.set_concern(key, name, value)
+        self._paint_concerns()
+
+    def _add_concern(self, e=None) -> None:
+        self.vm.add_concern()
+        self._paint_concerns()
+
+    def _remove(self, key: int) -> None:
+        self.vm.remove_concern(key)
+        self._paint_concerns()
+
+    def _pick_date(self, name: str) -> None:
+        try:
+            current = parse_date(getattr(self.vm, name), required=False)
+        except InputError:
+            current = None
+
+        def picked(e: ft.ControlEvent) -> None:
+            value = e.control.value
+            if isinstance(value, datetime):
+                value = value.date()
+            if isinstance(value, date):
+                text = value.strftime("%d/%m/%Y")
+                self.vm.set(name, text)
+                inner(self.inputs[name]).value = self.tr.number(text)
+                set_error(self.inputs[name], self.tr, None)
+
+        self.env.page.show_dialog(ft.DatePicker(
+            value=datetime.combine(current, datetime.min.time()) if current else datetime.now(),
+            first_date=datetime(2000, 1, 1), last_date=datetime(datetime.now().year + 2, 12, 31),
+            on_change=picked, help_text=self.tr(f"visit.{name}"), cancel_text=self.tr("action.cancel"),
+            confirm_text=self.tr("action.ok"),
+        ))
+
+    def _save(self, e=None) -> None:
+        if not self.vm.submit():
+            for name, control in self.inputs.items():
+                set_error(control, self.tr, self.vm.errors.get(name))
+            self._paint_concerns()
+            other = [c for n, c in self.vm.errors.items() if n not in self.inputs]
+            self.form_error.value = self.tr("household_form.fix_errors") + (
+                " " + " ".join(self.tr.error(c) for c in other) if other else "")
+            self.form_error.visible = True
+            return
+        self.env.saved()
+        self.env.toast("visit.saved", count=len(self.vm.concerns))
+        self.env.go(f"/households/{self.vm.household_id}")

@@ -1,0 +1,131 @@
+"""Small building blocks shared by the screens (render only; no state of their own)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import flet as ft
+
+from app.i18n import Translator
+from views.theme import GAP, SYNC_COLORS, SYNC_ICONS, TOUCH
+
+Handler = Optional[Callable[[Any], Any]]
+
+
+def tid(identifier: str, control: ft.Control, *, expand: Any = None, col: Any = None) -> ft.Semantics:
+    """A language-independent test id (flt-semantics-identifier in the browser)."""
+    sem = ft.Semantics(identifier=identifier, content=control, container=True)
+    if expand is not None:
+        sem.expand = expand
+    if col is not None:
+        sem.col = col
+    return sem
+
+
+def field(tr: Translator, label_key: str, value: str = "", *, error: Optional[str] = None, on_change: Handler = None,
+          on_submit: Handler = None, identifier: str = "", keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
+          multiline: bool = False, helper_key: str = "", password: bool = False, autofocus: bool = False,
+          expand: Any = None, col: Any = None) -> ft.Control:
+    """A labelled text field with its error (an error code) shown under it, translated."""
+    tf = ft.TextField(
+        label=tr(label_key), value=value, on_change=on_change, on_submit=on_submit, keyboard_type=keyboard,
+        multiline=multiline, min_lines=3 if multiline else None, max_lines=6 if multiline else 1,
+        error=tr.error(error) if error else None, helper=tr(helper_key) if helper_key else None,
+        password=password, can_reveal_password=password, autofocus=autofocus,
+    )
+    if identifier:
+        return tid(identifier, tf, expand=expand, col=col)
+    if expand is not None:
+        tf.expand = expand
+    if col is not None:
+        tf.col = col
+    return tf
+
+
+def inner(control: ft.Control) -> ft.Control:
+    """The control inside a test-id wrapper (or the control itself)."""
+    return control.content if isinstance(control, ft.Semantics) and control.content is not None else control
+
+
+def set_error(control: ft.Control, tr: Translator, code: Optional[str]) -> None:
+    target = inner(control)
+    message = tr.error(code) if code else None
+    if isinstance(target, ft.Dropdown):
+        target.error_text = message
+    else:
+        target.error = message
+
+
+def dropdown(tr: Translator, label_key: str, options: list[tuple[str, str]], value: Optional[str], *,
+             on_select: Handler = None, identifier: str = "", error: Optional[str] = None, expand: Any = None,
+             col: Any = None, disabled: bool = False) -> ft.Control:
+    dd = ft.Dropdown(
+        label=tr(label_key), value=value or None, options=[ft.DropdownOption(key=k, text=t) for k, t in options],
+        on_select=on_select, error_text=tr.error(error) if error else None, enable_filter=len(options) > 12,
+        editable=len(options) > 12, expand=True, disabled=disabled, menu_height=360,
+    )
+    wrapped: ft.Control = tid(identifier, dd) if identifier else dd
+    if expand is not None:
+        wrapped.expand = expand
+    if col is not None:
+        wrapped.col = col
+    return wrapped
+
+
+def primary_button(text: str, on_click: Handler, *, icon: Any = None, identifier: str = "",
+                   disabled: bool = False) -> ft.Control:
+    btn = ft.FilledButton(text, icon=icon, on_click=on_click, disabled=disabled, height=TOUCH)
+    return tid(identifier, btn) if identifier else btn
+
+
+def secondary_button(text: str, on_click: Handler, *, icon: Any = None, identifier: str = "",
+                     disabled: bool = False) -> ft.Control:
+    btn = ft.OutlinedButton(text, icon=icon, on_click=on_click, disabled=disabled, height=TOUCH)
+    return tid(identifier, btn) if identifier else btn
+
+
+def section_title(text: str) -> ft.Text:
+    return ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600)
+
+
+def muted(text: str, *, size: Optional[int] = None, selectable: bool = False) -> ft.Text:
+    return ft.Text(text, color=ft.Colors.ON_SURFACE_VARIANT, size=size, selectable=selectable)
+
+
+def sync_mark(tr: Translator, state: Any, *, size: int = 20) -> ft.Control:
+    key = getattr(state, "value", state)
+    label = tr(f"sync_state.{key}")
+    return ft.Icon(SYNC_ICONS.get(key, ft.Icons.HELP_OUTLINE), color=SYNC_COLORS.get(key), size=size,
+                   tooltip=label, semantics_label=label)
+
+
+def chip(text: str, color: Any, *, identifier: str = "") -> ft.Control:
+    box = ft.Container(
+        content=ft.Text(text, color=ft.Colors.WHITE, size=12, weight=ft.FontWeight.W_600),
+        bgcolor=color, border_radius=12, padding=ft.Padding.symmetric(horizontal=10, vertical=2),
+    )
+    return tid(identifier, box) if identifier else box
+
+
+def empty_state(icon: Any, title: str, message: str, action: Optional[ft.Control] = None,
+                identifier: str = "empty-state") -> ft.Control:
+    items: list[ft.Control] = [
+        ft.Icon(icon, size=56, color=ft.Colors.PRIMARY),
+        ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, text_align=ft.TextAlign.CENTER),
+        ft.Text(message, color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER),
+    ]
+    if action is not None:
+        items.append(action)
+    return tid(identifier, ft.Container(
+        content=ft.Column(items, horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=GAP, tight=True),
+        padding=32, alignment=ft.Alignment.CENTER,
+    ))
+
+
+def labelled(label: str, value: str) -> ft.Control:
+    """A read-only "label: value" pair for detail screens."""
+    return ft.Column([muted(label, size=12), ft.Text(value or "—", selectable=True)], spacing=2, tight=True)
+
+
+def card(content: ft.Control, *, identifier: str = "", padding: int = 16) -> ft.Control:
+    c = ft.Card(content=ft.Container(content=content, padding=padding))
+    return tid(identifier, c) if identifier else c
