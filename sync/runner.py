@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Optional
@@ -173,18 +174,38 @@ class SyncRunner:
                   for record_id in self.store.repository_for(kind).ids_in_state(*decisions.outbox_states())]
         report.total = len(outbox)
         emit(SyncProgress("push", 0, report.total))
-        for batch in decisions.plan_batches(outbox, batch_size=self.batch_size):
-            with store_lock(self.store):
-                # Read at the last moment: an edit saved since the sync started goes out, not an older copy.
-                current = [self._find(kind, record_id) for kind, record_id in batch]
-                marked = [decisions.mark_sending(r) for r in current if r is not None and r.sync_state in (
-                    SyncState.pending, SyncState.sending)]
-                if marked:
-                    self.store.save(*marked)  # durable before the request leaves: a crash resumes from here
+        # One batch on the wire at a time (the server must hold a batch's households before the
+        # next batch's visits arrive), but the next batch is read and marked meanwhile.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="phum-push") as wire:
+            on_wire: Optional[tuple[Future, int]] = None
+            for batch in decisions.plan_batches(outbox, batch_size=self.batch_size):
+                marked = self._mark_sending(batch)
+                if on_wire is not None:
+                    try:
+                        self._finish(on_wire, report, emit)
+                    except BaseException:
+                        self._unmark(marked)
+                        raise
+                on_wire = (wire.submit(self._push_batch, marked, report) if marked else _done(), len(batch))
+            if on_wire is not None:
+                self._finish(on_wire, report, emit)
+
+    def _mark_sending(self, batch: list[tuple[str, str]]) -> list[Record]:
+        with store_lock(self.store):
+            # Read at the last moment: an edit saved since the sync started goes out, not an older copy.
+            current = [self._find(kind, record_id) for kind, record_id in batch]
+            marked = [decisions.mark_sending(r) for r in current if r is not None and r.sync_state in (
+                SyncState.pending, SyncState.sending)]
             if marked:
-                self._push_batch(marked, report)
-            report.sent += len(batch)
-            emit(SyncProgress("push", report.sent, report.total))
+                self.store.save(*marked)  # durable before the request leaves: a crash resumes from here
+        return marked
+
+    @staticmethod
+    def _finish(on_wire: tuple[Future, int], report: SyncReport, emit: Progress) -> None:
+        future, size = on_wire
+        future.result()
+        report.sent += size
+        emit(SyncProgress("push", report.sent, report.total))
 
     def _push_batch(self, marked: list[Record], report: SyncReport) -> None:
         """Send records already marked ``sending`` and apply the answers."""
@@ -375,6 +396,12 @@ def _conflict(store: Store, record_id: str) -> ConflictCopy:
     if copy is None:
         raise NotFoundError(f"no conflict kept for {record_id}")
     return copy
+
+
+def _done() -> Future:
+    future: Future = Future()
+    future.set_result(None)
+    return future
 
 
 def _safe(progress: Optional[Progress]) -> Progress:
