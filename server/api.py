@@ -1,14 +1,17 @@
 """The HTTP API (FastAPI): every path of docs/sync-protocol.md under /api/v1."""
 
 import json
+import uuid
 from typing import Annotated, Optional
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from app.config import APP_VERSION
@@ -39,6 +42,8 @@ from server.tables import ConflictRevision, RecordRow
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
 AUTH_ERRORS = error_responses(401, 503)
+VALIDATION_ERROR = {422: {"description": "Wrong shape: FastAPI's validation errors",
+                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}}
 
 
 def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
@@ -63,7 +68,7 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         return Health(status="ok", version=APP_VERSION)
 
     @api.post("/auth/login", response_model=LoginResponse, tags=["auth"],
-              responses=error_responses(401, 413, 429, 503))
+              responses=error_responses(400, 401, 413, 429, 503))
     def login(body: LoginRequest, request: Request) -> LoginResponse:
         remote = request.client.host if request.client else ""
         token, expires, user = auth_service.login(db, settings, body.username, body.password, body.device_id, remote)
@@ -75,15 +80,15 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         auth_service.logout(db, actor)
         return Response(status_code=204)
 
+    # The push body is read by hand (gzip, size limits), so its schema is declared here.
     push_body_schema = {"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/PushRequest"}}}}}
 
     @api.post("/sync/push", response_model=PushResponse, tags=["sync"], openapi_extra=push_body_schema,
-              responses=error_responses(400, 401, 413, 415, 503))
-    async def sync_push(request: Request, actor: ActorDep,
-                        content_encoding: Annotated[Optional[str], Header()] = None) -> PushResponse:
+              responses={**error_responses(400, 401, 413, 415, 503), **VALIDATION_ERROR})
+    async def sync_push(request: Request, actor: ActorDep) -> PushResponse:
         """A batch of records (body may be gzip: `Content-Encoding: gzip`); one result per record, in order."""
-        raw = decode_body(await request.body(), content_encoding, settings.max_body_bytes)
+        raw = decode_body(await request.body(), request.headers.get("content-encoding"), settings.max_body_bytes)
         try:
             payload = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -95,8 +100,8 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         try:
             body = PushRequest.model_validate(payload)
         except ValidationError as exc:
-            raise RequestValidationError(exc.errors(include_url=False, include_context=False),
-                                         body=None) from None
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
+            raise RequestValidationError(errors, body=None) from None
         device_id = body.device_id or actor.device_id
         results = await run_in_threadpool(push, db, actor, device_id, body.records, villages)
         return PushResponse.model_validate({"results": results})
@@ -120,11 +125,11 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         return CategoriesResponse(categories=categories())
 
     @api.post("/concerns/{concern_id}/status", response_model=RecordOut, tags=["district office"],
-              responses=error_responses(401, 403, 404, 409, 413, 503))
-    def concern_status(concern_id: Annotated[str, Path(max_length=64)], body: StatusRequest,
-                       actor: ActorDep) -> RecordOut:
+              responses=error_responses(400, 401, 403, 404, 409, 413, 503))
+    def concern_status(concern_id: uuid.UUID, body: StatusRequest, actor: ActorDep) -> RecordOut:
         """A supervisor or admin moves a concern along its lifecycle; devices get it on their next pull."""
-        server_rev, data = change_concern_status(db, actor, concern_id, body.status, body.note, body.referred_to)
+        server_rev, data = change_concern_status(db, actor, str(concern_id), body.status, body.note,
+                                                 body.referred_to)
         return RecordOut(server_rev=server_rev, data=data)
 
     @api.get("/conflicts", response_model=ConflictsResponse, tags=["district office"],
@@ -144,7 +149,29 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
             "server_rev_at_arrival": r.server_rev_at_arrival, "username": r.username, "device_id": r.device_id,
             "received_at": r.received_at, "data": json.loads(r.data)} for r in rows])
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # Framework errors (unparsable JSON, unknown path, wrong method) in the protocol's error shape.
+        detail = exc.detail
+        if not isinstance(detail, dict):
+            code = {400: "bad_json", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code,
+                                                                                    f"http_{exc.status_code}")
+            detail = {"code": code, "reason": str(detail)}
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
     app.include_router(api)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            push_schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(push_schema.pop("$defs", {}))
+            components["PushRequest"] = push_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
     # Outermost first: refuse overload before reading bodies; compress big answers (pull, areas).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(BodyLimit, limits={f"{API_PREFIX}/sync/push": settings.max_wire_bytes},

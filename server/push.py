@@ -1,35 +1,32 @@
 """Push: a batch of records in, one answer per record; nothing lost, nothing stored twice.
 
-Rules (docs/sync-protocol.md "Push"): households, then visits, then concerns; each record
-in its own savepoint. A version is *accepted* when the server has no such record or it
-was edited from the server's current rev (``base_rev``), or when it continues the very
-edit the server holds (same device, same base, higher rev: a retry whose first answer was
-lost after an edit on the device). Same content as any version the server accepted before
-is a *duplicate*. Anything else is a *conflict*: the incoming version is kept aside.
+Rules (docs/sync-protocol.md "Push"): households, then visits, then concerns. A version is
+*accepted* when the server has no such record or it was edited from the server's current
+rev (``base_rev``), or when it continues the very edit the server holds (same device, same
+base, higher rev: a resend after a lost answer and a further edit on the device). Content
+the server accepted before for that record is a *duplicate*. Anything else is a
+*conflict*: the incoming version is kept aside, nothing is overwritten.
+
+Writing: each record's decision is made first and its rows are queued. The queue is
+written in one savepoint with executemany (fast: one statement per table). Should the
+database refuse any row, that savepoint is rolled back and every record is written again
+in its own savepoint, so only the refused record (and records that needed it) is rejected.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import groupby
 from typing import Any, Optional
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.models import (
-    ERROR_CODES,
-    RECORD_TYPES,
-    Concern,
-    ConcernStatus,
-    Household,
-    Record,
-    field_errors,
-    utcnow,
-)
+from app.models import ERROR_CODES, RECORD_TYPES, Concern, ConcernStatus, Household, Record, field_errors, utcnow
 from server.auth import OFFICE_ROLES, Actor
 from server.db import Database, SerialSession
 from server.reference import VillageCodes
@@ -40,10 +37,21 @@ TYPE_ORDER = {"household": 0, "visit": 1, "concern": 2}
 # Reporting a concern to national level is a district decision.
 OFFICE_ONLY_STATUSES = {ConcernStatus.escalated}
 
+_RECORDS = RecordRow.__table__
+_INSERT_RECORD = _RECORDS.insert()
+_UPDATE_RECORD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values(
+    {c.name: bindparam(f"b_{c.name}") for c in _RECORDS.c if c.name != "id"})
+_MOVE_CHILD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values(
+    village_code=bindparam("b_village_code"), seq=bindparam("b_seq"))
+_INSERT_AUDIT = AuditEntry.__table__.insert()
+_INSERT_CONFLICT = ConflictRevision.__table__.insert()
+_COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.household_id, RecordRow.server_rev,
+            RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash, RecordRow.data)
+
 
 @dataclass(frozen=True)
 class Stored:
-    """What the push needs to know of a record the server holds."""
+    """What the push needs to know of a record the server holds (or will once the batch is written)."""
 
     id: str
     type: str
@@ -63,6 +71,16 @@ class Rejected(Exception):
         self.code, self.field, self.reason = code, field, reason
 
 
+@dataclass
+class _Queued:
+    """The rows one record's answer depends on, and the records it needs."""
+
+    index: int
+    record_id: str
+    needs: tuple[str, ...]
+    rows: list[tuple[Any, dict]] = field(default_factory=list)
+
+
 def canonical(model: Record) -> tuple[str, str]:
     """The stored form of a record (sorted-key JSON of its wire form) and its sha256."""
     text = json.dumps(model.wire(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -71,12 +89,10 @@ def canonical(model: Record) -> tuple[str, str]:
 
 def first_problem(exc: ValidationError) -> Rejected:
     errors = field_errors(exc)
-    field, code = next(iter(errors.items()))
-    message = next((e["msg"] for e in exc.errors() if e["loc"] and str(e["loc"][0]) == field), None)
+    field_name, code = next(iter(errors.items()))
+    message = next((e["msg"] for e in exc.errors() if e["loc"] and str(e["loc"][0]) == field_name), None)
     reason = ERROR_CODES.get(code) or message or exc.errors()[0]["msg"]
-    if message and code not in ERROR_CODES:
-        reason = message
-    return Rejected(code, None if field == "__all__" else field, reason)
+    return Rejected(code, None if field_name == "__all__" else field_name, reason)
 
 
 def _uuid_or_none(value: Any) -> Optional[str]:
@@ -86,21 +102,22 @@ def _uuid_or_none(value: Any) -> Optional[str]:
         return None
 
 
-def _stored(row) -> Stored:
-    return Stored(row.id, row.type, row.village_code, row.household_id, row.server_rev, row.rev, row.base_rev,
-                  row.device_id, row.content_hash, row.data)
-
-
-_COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.household_id, RecordRow.server_rev,
-            RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash, RecordRow.data)
+def _result(item: PushRecord, status: str, *, server_rev: Optional[int] = None, code: Optional[str] = None,
+            field: Optional[str] = None, reason: Optional[str] = None, current: Optional[dict] = None) -> dict:
+    return {"id": item.id, "type": item.type, "status": status, "server_rev": server_rev, "code": code,
+            "reason": reason, "field": field, "current": current}
 
 
 class _Batch:
     def __init__(self, tx: SerialSession, actor: Actor, device_id: str, villages: Optional[frozenset[str]]):
-        self.tx, self.s = tx, tx.session
+        self.tx = tx
+        self.c = tx.session.connection()  # Core on the session's connection: statements compile once
         self.actor, self.device_id, self.villages = actor, device_id, villages
         self.now: datetime = utcnow()
         self.cache: dict[str, Optional[Stored]] = {}
+        self.queue: list[_Queued] = []
+        self.accepted_now: set[tuple[str, str]] = set()  # (id, content hash) accepted in this batch
+        self.conflicts_now: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------ lookups
 
@@ -114,25 +131,25 @@ class _Batch:
         found: dict[str, Optional[Stored]] = {i: None for i in ids}
         id_list = sorted(ids)
         for start in range(0, len(id_list), 500):
-            for row in self.s.execute(select(*_COLUMNS).where(RecordRow.id.in_(id_list[start:start + 500]))):
-                found[row.id] = _stored(row)
+            for row in self.c.execute(select(*_COLUMNS).where(RecordRow.id.in_(id_list[start:start + 500]))):
+                found[row.id] = Stored(*row)
         self.cache.update(found)
 
     def get(self, record_id: str) -> Optional[Stored]:
         if record_id not in self.cache:
-            row = self.s.execute(select(*_COLUMNS).where(RecordRow.id == record_id)).first()
-            self.cache[record_id] = _stored(row) if row else None
+            row = self.c.execute(select(*_COLUMNS).where(RecordRow.id == record_id)).first()
+            self.cache[record_id] = Stored(*row) if row else None
         return self.cache[record_id]
 
-    # ------------------------------------------------------------ one record
+    # ------------------------------------------------------------ decisions
 
-    def one(self, item: PushRecord) -> dict:
+    def decide(self, index: int, item: PushRecord) -> dict:
         try:
-            return self._one(item)
+            return self._decide(index, item)
         except Rejected as r:
             return _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
 
-    def _one(self, item: PushRecord) -> dict:
+    def _decide(self, index: int, item: PushRecord) -> dict:
         cls = RECORD_TYPES.get(item.type)
         if cls is None:
             raise Rejected("type_unknown", "type", f"Unknown record type {item.type!r}.")
@@ -155,14 +172,14 @@ class _Batch:
         self._check_role(model, existing)
         text, digest = canonical(model)
         if existing is None:
-            return self._store(item, model, text, digest, village, household_id, None)
+            return self._accept(index, item, model, text, digest, village, household_id, None)
         if existing.content_hash == digest or self._accepted_before(model.id, digest):
             return _result(item, "duplicate", server_rev=existing.server_rev)
         fast_forward = (existing.device_id == self.device_id != "" and existing.base_rev == item.base_rev
                         and model.rev > existing.rev)
         if item.base_rev == existing.server_rev or fast_forward:
-            return self._store(item, model, text, digest, village, household_id, existing)
-        return self._conflict(item, model, text, digest, existing)
+            return self._accept(index, item, model, text, digest, village, household_id, existing)
+        return self._conflict(index, item, model, text, digest, existing)
 
     def _place(self, model: Record) -> tuple[str, str]:
         """(village code, household id) of a record: a visit or concern lives where its household does."""
@@ -193,72 +210,107 @@ class _Batch:
                            f"Only a supervisor or admin may mark a concern {model.status.value}.")
 
     def _accepted_before(self, record_id: str, digest: str) -> bool:
-        return self.s.execute(select(AuditEntry.id).where(
+        if (record_id, digest) in self.accepted_now:
+            return True
+        return self.c.execute(select(AuditEntry.id).where(
             AuditEntry.record_id == record_id, AuditEntry.content_hash == digest,
             AuditEntry.action.in_(("push", "status"))).limit(1)).first() is not None
 
-    # ------------------------------------------------------------ writes
+    # ------------------------------------------------------------ queued writes
 
-    def _store(self, item: PushRecord, model: Record, text: str, digest: str, village: str, household_id: str,
-               existing: Optional[Stored]) -> dict:
+    def _needs(self, model: Record) -> tuple[str, ...]:
+        return tuple(getattr(model, name) for name in ("household_id", "visit_id") if hasattr(model, name))
+
+    def _accept(self, index: int, item: PushRecord, model: Record, text: str, digest: str, village: str,
+                household_id: str, existing: Optional[Stored]) -> dict:
         seq = self.tx.next_seq()
         server_rev = 1 if existing is None else existing.server_rev + 1
         values = dict(type=item.type, village_code=village, household_id=household_id, server_rev=server_rev,
                       rev=model.rev, base_rev=item.base_rev, device_id=self.device_id, content_hash=digest,
                       data=text, updated_at=self.now, seq=seq)
-        try:
-            with self.s.begin_nested():
-                if existing is None:
-                    self.s.execute(insert(RecordRow).values(id=model.id, **values))
-                else:
-                    self.s.execute(update(RecordRow).where(RecordRow.id == model.id).values(**values))
-                self._audit("push", item.type, model.id, model.rev, server_rev, digest, seq)
-                if existing is not None and existing.type == "household" and existing.village_code != village:
-                    self._move_children(model.id, village)
-        except (IntegrityError, DataError) as exc:
-            raise Rejected("record_unstorable", None, f"The server could not store this record: {exc.orig}") from None
+        queued = _Queued(index, model.id, self._needs(model))
+        if existing is None:
+            queued.rows.append((_INSERT_RECORD, {"id": model.id, **values}))
+        else:
+            queued.rows.append((_UPDATE_RECORD, {"b_id": model.id, **{f"b_{k}": v for k, v in values.items()}}))
+        queued.rows.append((_INSERT_AUDIT, self._audit("push", item.type, model.id, model.rev, server_rev, digest,
+                                                       seq)))
+        if existing is not None and existing.type == "household" and existing.village_code != village:
+            queued.rows += self._move_children(model.id, village)
+        self.queue.append(queued)
+        self.accepted_now.add((model.id, digest))
         self.cache[model.id] = Stored(model.id, item.type, village, household_id, server_rev, model.rev,
                                       item.base_rev, self.device_id, digest, text)
         return _result(item, "accepted", server_rev=server_rev)
 
-    def _move_children(self, household_id: str, village: str) -> None:
+    def _move_children(self, household_id: str, village: str) -> list[tuple[Any, dict]]:
         """A household that moved takes its visits and concerns along; they are pulled again where it went."""
-        children = self.s.execute(select(RecordRow.id).where(RecordRow.household_id == household_id,
+        rows = []
+        children = self.c.execute(select(RecordRow.id).where(RecordRow.household_id == household_id,
                                                              RecordRow.type != "household")).scalars().all()
         for child_id in children:
-            self.s.execute(update(RecordRow).where(RecordRow.id == child_id)
-                           .values(village_code=village, seq=self.tx.next_seq()))
+            rows.append((_MOVE_CHILD, {"b_id": child_id, "b_village_code": village, "b_seq": self.tx.next_seq()}))
             cached = self.cache.get(child_id)
             if cached is not None:
                 self.cache[child_id] = replace(cached, village_code=village)
+        return rows
 
-    def _conflict(self, item: PushRecord, model: Record, text: str, digest: str, existing: Stored) -> dict:
-        known = self.s.execute(select(ConflictRevision.id).where(ConflictRevision.record_id == model.id,
-                                                                 ConflictRevision.content_hash == digest)).first()
-        if known is None:
-            with self.s.begin_nested():
-                self.s.execute(insert(ConflictRevision).values(
-                    record_id=model.id, type=item.type, rev=model.rev, base_rev=item.base_rev,
-                    server_rev_at_arrival=existing.server_rev, content_hash=digest, data=text,
-                    username=self.actor.username, device_id=self.device_id, received_at=self.now))
-                self._audit("conflict", item.type, model.id, model.rev, existing.server_rev, digest, None)
+    def _conflict(self, index: int, item: PushRecord, model: Record, text: str, digest: str,
+                  existing: Stored) -> dict:
+        key = (model.id, digest)
+        if key not in self.conflicts_now and self.c.execute(select(ConflictRevision.id).where(
+                ConflictRevision.record_id == model.id, ConflictRevision.content_hash == digest)).first() is None:
+            self.conflicts_now.add(key)
+            queued = _Queued(index, model.id, ())
+            queued.rows.append((_INSERT_CONFLICT, dict(
+                record_id=model.id, type=item.type, rev=model.rev, base_rev=item.base_rev,
+                server_rev_at_arrival=existing.server_rev, content_hash=digest, data=text,
+                username=self.actor.username, device_id=self.device_id, received_at=self.now)))
+            queued.rows.append((_INSERT_AUDIT, self._audit("conflict", item.type, model.id, model.rev,
+                                                           existing.server_rev, digest, None)))
+            self.queue.append(queued)
         return _result(item, "conflict", server_rev=existing.server_rev, code="conflict",
                        reason=f"Changed on the server since rev {item.base_rev}; the server's rev is "
                               f"{existing.server_rev}. Your version is kept on the server for review.",
                        current={"server_rev": existing.server_rev, "data": json.loads(existing.data)})
 
     def _audit(self, action: str, record_type: str, record_id: str, rev: int, server_rev: int, digest: str,
-               seq: Optional[int]) -> None:
-        self.s.execute(insert(AuditEntry).values(
-            at=self.now, username=self.actor.username, device_id=self.device_id, action=action,
-            record_type=record_type, record_id=record_id, rev=rev, server_rev=server_rev, content_hash=digest,
-            seq=seq))
+               seq: Optional[int]) -> dict:
+        return dict(at=self.now, username=self.actor.username, device_id=self.device_id, action=action,
+                    record_type=record_type, record_id=record_id, rev=rev, server_rev=server_rev,
+                    content_hash=digest, seq=seq)
 
-
-def _result(item: PushRecord, status: str, *, server_rev: Optional[int] = None, code: Optional[str] = None,
-            field: Optional[str] = None, reason: Optional[str] = None, current: Optional[dict] = None) -> dict:
-    return {"id": item.id, "type": item.type, "status": status, "server_rev": server_rev, "code": code,
-            "reason": reason, "field": field, "current": current}
+    def write(self, results: list[Optional[dict]], items: list[PushRecord]) -> None:
+        """Write the queue; on a refusal, record by record (see the module doc)."""
+        rows = [row for queued in self.queue for row in queued.rows]
+        # Same statement, consecutive after a stable sort by statement kind: inserts before updates of a record.
+        order = {id(_INSERT_RECORD): 0, id(_UPDATE_RECORD): 1, id(_MOVE_CHILD): 2, id(_INSERT_AUDIT): 3,
+                 id(_INSERT_CONFLICT): 4}
+        rows.sort(key=lambda row: order[id(row[0])])
+        try:
+            with self.c.begin_nested():
+                for statement, group in groupby(rows, key=lambda row: row[0]):
+                    self.c.execute(statement, [params for _, params in group])
+            return
+        except (IntegrityError, DataError):
+            pass
+        failed: set[str] = set()
+        for queued in self.queue:
+            item = items[queued.index]
+            try:
+                if failed.intersection(queued.needs):
+                    raise Rejected("household_missing", "household_id",
+                                   "The household or visit this record belongs to could not be stored.")
+                with self.c.begin_nested():
+                    for statement, params in queued.rows:
+                        self.c.execute(statement, params)
+            except (IntegrityError, DataError) as exc:
+                failed.add(queued.record_id)
+                results[queued.index] = _result(item, "rejected", code="record_unstorable",
+                                                reason=f"The server could not store this record: {exc.orig}")
+            except Rejected as r:
+                failed.add(queued.record_id)
+                results[queued.index] = _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
 
 
 def push(db: Database, actor: Actor, device_id: str, items: list[PushRecord], villages: VillageCodes) -> list[dict]:
@@ -269,6 +321,6 @@ def push(db: Database, actor: Actor, device_id: str, items: list[PushRecord], vi
         batch = _Batch(tx, actor, device_id, villages.current(tx.session))
         batch.prefetch(items)
         for i in order:
-            results[i] = batch.one(items[i])
+            results[i] = batch.decide(i, items[i])
+        batch.write(results, items)
     return results  # type: ignore[return-value]
-

@@ -27,10 +27,14 @@ class Health(BaseModel):
     version: str
 
 
+# Printable text only: PostgreSQL cannot store NUL and no device id or username needs control characters.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class LoginRequest(Strict):
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64, pattern=PRINTABLE)
     password: str = Field(min_length=1, max_length=256)
-    device_id: str = Field(default="", max_length=64)
+    device_id: str = Field(default="", max_length=64, pattern=PRINTABLE)
 
 
 class UserOut(BaseModel):
@@ -55,7 +59,7 @@ class PushRecord(Strict):
 
 
 class PushRequest(Strict):
-    device_id: str = Field(default="", max_length=64)
+    device_id: str = Field(default="", max_length=64, pattern=PRINTABLE)
     records: list[PushRecord]
 
 
