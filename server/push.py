@@ -298,9 +298,10 @@ class _Batch:
         for queued in self.queue:
             item = items[queued.index]
             try:
-                if failed.intersection(queued.needs):
-                    raise Rejected("household_missing", "household_id",
-                                   "The household or visit this record belongs to could not be stored.")
+                for name, needed in zip(("household", "visit"), queued.needs):
+                    if needed in failed:
+                        raise Rejected(f"{name}_missing", f"{name}_id",
+                                       f"The {name} this record belongs to could not be stored.")
                 with self.c.begin_nested():
                     for statement, params in queued.rows:
                         self.c.execute(statement, params)

@@ -1,0 +1,55 @@
+"""One record the database refuses never fails the batch: only it (and what needs it) is rejected.
+
+The API validates everything a database could refuse, so the refusal is made here by
+damaging the database (a row that takes the next change number), calling the push code
+directly on a real database of each backend.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+
+from app.models import utcnow
+from server import gazetteer
+from server.auth import Actor
+from server.db import SEQ, Database
+from server.migrate import upgrade
+from server.push import push
+from server.reference import VillageCodes
+from server.schemas import PushRecord
+from server.tables import Counter, RecordRow
+from tests.server.client import envelope
+from tests.server.records import family, household
+
+
+def _actor() -> Actor:
+    return Actor(user_id=1, username="tester", full_name="Tester", role="supervisor", area_code="0102",
+                 device_id="d", token_hash="x")
+
+
+def test_a_record_the_database_refuses_is_rejected_alone_with_the_records_that_need_it(new_db_url):
+    db = Database(new_db_url())
+    try:
+        upgrade(db)
+        gazetteer.load(db, gazetteer.builtin())
+        first = household()
+        h, v, c = family()
+        last = household()
+        with db.session() as s:
+            taken = s.execute(select(Counter.value).where(Counter.name == SEQ)).scalar_one() + 2
+            # A stray row holding the change number the second household will get.
+            s.execute(insert(RecordRow).values(
+                id="00000000-0000-4000-8000-000000000001", type="household", village_code="01020101",
+                household_id="00000000-0000-4000-8000-000000000001", server_rev=1, rev=1, base_rev=None,
+                device_id="", content_hash="", data="{}", updated_at=utcnow(), seq=taken))
+        items = [PushRecord.model_validate(envelope(r)) for r in (first, h, v, c, last)]
+        results = push(db, _actor(), "d", items, VillageCodes())
+        assert [(r["status"], r["code"]) for r in results] == [
+            ("accepted", None), ("rejected", "record_unstorable"), ("rejected", "household_missing"),
+            ("rejected", "household_missing"), ("accepted", None)]
+        assert results[3]["field"] == "household_id"
+        with db.session() as s:
+            stored = set(s.execute(select(RecordRow.id)).scalars())
+            assert {first.id, last.id} <= stored and not {h.id, v.id, c.id} & stored
+            assert s.execute(select(func.count()).select_from(RecordRow)).scalar_one() == 3
+    finally:
+        db.dispose()
