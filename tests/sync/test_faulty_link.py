@@ -106,13 +106,14 @@ def test_auto_sync_gets_everything_through_a_bad_link_by_itself(tmp_path, server
 def test_a_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(tmp_path, server):
     real = RequestsSend()
     pushes = [0]
-    kill_on = {2: 0.0, 5: 0.03, 8: 0.08}  # push number -> seconds after the request leaves
+    kill_on = {2: 0.0, 4: 0.05, 6: 0.1, 8: 0.15, 10: 0.2}  # push number -> seconds after the request leaves
 
     def send(request):
         if request.url.endswith("/sync/push"):
             pushes[0] += 1
             if pushes[0] in kill_on:
-                threading.Timer(kill_on[pushes[0]], server.kill).start()
+                process = server.process  # this one: a late timer must not kill the restarted server
+                threading.Timer(kill_on[pushes[0]], lambda: process.poll() is None and process.kill()).start()
         return real(request)
 
     phone = make_device(tmp_path, "phone", server.base_url, server.official.username, server.official.password,
