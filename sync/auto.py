@@ -115,7 +115,11 @@ class AutoSync:
         self.trigger()
 
     async def sync_now(self, progress: Optional[Callable[[SyncProgress], None]] = None) -> SyncReport:
-        """The "Sync now" button: waits for a running sync to finish, then syncs."""
+        """The "Sync now" button: waits for a running sync to finish, then syncs.
+
+        ``progress`` is called from the sync's worker thread; the status listeners get the
+        same events on the event loop.
+        """
         runner = self.make_runner()
         if runner is None:
             from sync.account import NotSignedIn
