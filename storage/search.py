@@ -1,61 +1,126 @@
 """In-memory search indexes shared by every store implementation (pure, no I/O)."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import bisect
+import heapq
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
-from app.models import Household
-from app.text import digits_only, search_key
+from app.text import digits_only, search_key, to_ascii_digits
 from storage.repository import Area
 
 
-def household_keys(h: Household) -> tuple[str, str]:
-    """(name key, phone digits) under which a household is found."""
-    names = search_key(h.head_name) + ("\n" + search_key(h.head_name_latin) if h.head_name_latin else "")
-    phone = h.phone or ""
+def _stored_key(text: str) -> str:
+    # Stored names are already clean (the model's validators): only case and digits remain.
+    return to_ascii_digits(text).casefold()
+
+
+def household_keys(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """(name key, phone digits) under which a household (its stored document) is found."""
+    latin = doc.get("head_name_latin")
+    names = _stored_key(doc["head_name"]) + ("\n" + _stored_key(latin) if latin else "")
+    phone = doc.get("phone") or ""  # E.164 or nothing
     # Both +855 12 345 678 and 012 345 678 must find it: keep the national form too.
     national = "0" + phone[4:] if phone.startswith("+855") else ""
-    return names, digits_only(phone) + "\n" + national
+    return names, phone[1:] + "\n" + national
+
+
+class _Haystack:
+    """Many short texts joined into one string, so that finding a substring in all of them is
+    one ``str.find`` scan in C rather than a Python loop over the rows."""
+
+    def __init__(self, ids: list[str], texts: list[str]) -> None:
+        self.ids = ids
+        self.starts: list[int] = []
+        pos = 0
+        for text in texts:
+            self.starts.append(pos)
+            pos += len(text) + 1
+        self.text = "\x00".join(texts)
+
+    def rows_containing(self, needle: str) -> Iterator[str]:
+        find, starts, end = self.text.find, self.starts, len(self.text)
+        pos = find(needle)
+        while pos != -1:
+            i = bisect.bisect_right(starts, pos) - 1
+            yield self.ids[i]
+            pos = find(needle, starts[i + 1] if i + 1 < len(starts) else end)
 
 
 class HouseholdIndex:
-    """id -> (name key, phone digits, village code, sort key); substring search by scanning.
+    """Name keys, phone digits and village of every household, for search and area lists.
 
-    A scan over 50,000 short strings takes a few milliseconds in CPython, which beats the
-    upkeep of an n-gram index on every save.
+    Substring search runs over two haystacks (names, phones) whose rows are in name order, so
+    a search stops after ``limit`` matches however common the name is. Households saved since
+    the haystacks were built are kept in ``_fresh`` and scanned in Python (their rows in the
+    haystacks are skipped as stale); the haystacks are rebuilt, lazily, once ``_fresh`` grows.
     """
 
+    rebuild_after = 500  # fresh rows (or 1/20 of all rows, if more) before the haystacks are rebuilt
+
     def __init__(self) -> None:
-        self._rows: dict[str, tuple[str, str, str, str]] = {}
+        self._rows: dict[str, tuple[str, str, str, str]] = {}  # id -> (names, phones, village, sort key)
+        self._by_village: dict[str, set[str]] = {}
+        self._haystacks: Optional[tuple[_Haystack, _Haystack]] = None
+        self._fresh: dict[str, tuple[str, str, str, str]] = {}
 
-    def put(self, h: Household) -> None:
-        names, phones = household_keys(h)
-        self._rows[h.id] = (names, phones, h.village_code, search_key(h.head_name))
+    def put(self, record_id: str, doc: Mapping[str, Any]) -> None:
+        names, phones = household_keys(doc)
+        old = self._rows.get(record_id)
+        if old is not None:
+            self._by_village[old[2]].discard(record_id)
+        row = (names, phones, doc["village_code"], names.partition("\n")[0])
+        self._rows[record_id] = row
+        self._by_village.setdefault(row[2], set()).add(record_id)
+        if self._haystacks is not None:
+            self._fresh[record_id] = row
+            if len(self._fresh) > max(self.rebuild_after, len(self._rows) // 20):
+                self._haystacks = None
 
-    def remove(self, record_id: str) -> None:
-        self._rows.pop(record_id, None)
+    def _search_in(self) -> tuple[_Haystack, _Haystack, dict[str, tuple[str, str, str, str]]]:
+        haystacks, fresh = self._haystacks, self._fresh
+        if haystacks is None:
+            self._fresh = fresh = {}
+            ids = sorted(self._rows, key=lambda i: (self._rows[i][3], i))
+            rows = [self._rows[i] for i in ids]
+            haystacks = self._haystacks = (_Haystack(ids, [r[0] for r in rows]), _Haystack(ids, [r[1] for r in rows]))
+        return haystacks[0], haystacks[1], fresh
 
     def search(self, text: str, *, area_code: str = "", limit: int = 50) -> list[str]:
         key = search_key(text)
         digits = digits_only(text)
         # Treat the text as a phone number only when it looks like one (mostly digits).
         as_phone = len(digits) >= 3 and len(digits) >= len(key.replace(" ", "").replace("-", "").replace("+", "")) - 1
-        hits = []
-        for rid, (names, phones, village, sort) in self._rows.items():
-            if area_code and not village.startswith(area_code):
-                continue
-            if not key or key in names or (as_phone and digits in phones):
-                hits.append((sort, rid))
-        hits.sort()
-        return [rid for _, rid in hits[:limit]]
+        rows = self._rows
+        if not key and area_code:
+            hits = [(rows[rid][3], rid) for rid in self.in_area(area_code)]
+            return [rid for _, rid in heapq.nsmallest(limit, hits)]
+        names, phones, fresh = self._search_in()
+        streams = [iter(names.ids) if not key else names.rows_containing(key)]
+        if as_phone:
+            streams.append(phones.rows_containing(digits))
+        found: set[str] = set()
+        for stream in streams:  # each stream is in name order: the first ``limit`` of each suffice
+            taken = 0
+            for rid in stream:
+                if taken >= limit:
+                    break
+                if rid in fresh or rid not in rows or (area_code and not rows[rid][2].startswith(area_code)):
+                    continue
+                found.add(rid)
+                taken += 1
+        for rid, row in list(fresh.items()):
+            if (not area_code or row[2].startswith(area_code)) and (
+                not key or key in row[0] or (as_phone and digits in row[1])
+            ):
+                found.add(rid)
+        return [rid for _, rid in heapq.nsmallest(limit, ((rows[rid][3], rid) for rid in found))]
 
     def in_area(self, area_code: str) -> list[str]:
-        return [rid for rid, row in self._rows.items() if row[2].startswith(area_code)]
+        return [rid for village, ids in list(self._by_village.items()) if village.startswith(area_code)
+                for rid in ids]
 
     def village_codes(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for _, _, village, _ in self._rows.values():
-            counts[village] = counts.get(village, 0) + 1
-        return counts
+        return {village: len(ids) for village, ids in self._by_village.items() if ids}
 
 
 class AreaIndex:

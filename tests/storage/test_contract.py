@@ -1,0 +1,221 @@
+"""The store contract: one suite, run against the in-memory fake and the TinyDB store."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.models import ConcernCategory, ConcernStatus, SyncState
+from storage.repository import Area, ConflictCopy, GazetteerOrphansError, NotFoundError
+from tests.storage.conftest import NOW
+from tests.storage.records import T0, concern, household, visit
+
+
+def test_a_saved_household_reads_back_equal(store, reopen):
+    h = household(head_name="ចាន់ សុភាព", head_name_latin="Chan Sopheap", phone="០១២ ៣៤៥ ៦៧៨", members="៥",
+                  vulnerabilities=["idpoor", "disability"], gps={"lat": 13.1, "lon": 103.2})
+    store.save(h)
+    store = reopen(store)
+    assert store.households.get(h.id) == h
+    assert store.households.count() == 1
+
+
+def test_an_unknown_id_is_none_for_find_and_not_found_for_get(store):
+    assert store.households.find("00000000-0000-4000-8000-000000000000") is None
+    with pytest.raises(NotFoundError):
+        store.visits.get("00000000-0000-4000-8000-000000000000")
+
+
+def test_a_visit_and_its_concerns_are_saved_together(store, reopen):
+    h = household()
+    v = visit(h)
+    c1, c2 = concern(h, v, 1), concern(h, v, 2, category=ConcernCategory.roads)
+    store.save(h, v, c1, c2)
+    store = reopen(store)
+    assert store.visits.get(v.id) == v
+    assert {c.id for c in store.concerns.for_visit(v.id)} == {c1.id, c2.id}
+    assert store.concerns.get(c2.id).history == c2.history
+
+
+def test_saving_an_edit_replaces_the_record(store, reopen):
+    h = household()
+    store.save(h)
+    edited = h.edited(members=7, phone="097 777 7777")
+    store.save(edited)
+    store = reopen(store)
+    got = store.households.get(h.id)
+    assert (got.rev, got.members, got.phone) == (2, 7, "+855977777777")
+    assert store.households.count() == 1
+    assert store.households.search("0977777777")[0].id == h.id
+    assert store.households.search("012 100000") == []
+
+
+def test_the_outbox_is_the_records_in_a_sync_state(store, reopen):
+    pending, synced = household(1), household(2, sync_state=SyncState.synced)
+    rejected = household(3, sync_state=SyncState.rejected, sync_error={"code": "phone_invalid"})
+    store.save(pending, synced, rejected)
+    store = reopen(store)
+    assert store.households.ids_in_state(SyncState.pending) == [pending.id]
+    assert {h.id for h in store.households.in_state(SyncState.pending, SyncState.rejected)} == {pending.id, rejected.id}
+    store.save(store.households.get(pending.id).model_copy(update={"sync_state": SyncState.synced}))
+    assert store.households.ids_in_state(SyncState.pending) == []
+
+
+@pytest.mark.parametrize("typed", ["ស្រីមុំ", "ស្រី", "SOK", "sok sr", "chan", "  sok  "])
+def test_households_are_found_by_part_of_a_khmer_or_latin_name(store, typed):
+    found = household(1, head_name="សុខ ស្រីមុំ", head_name_latin="Sok Sreymom")
+    other = household(2, head_name="ចាន់ ដារ៉ា", head_name_latin="Chan Dara")
+    store.save(found, other)
+    expected = {other.id} if typed == "chan" else {found.id}
+    assert {h.id for h in store.households.search(typed)} == expected
+
+
+def test_zero_width_spaces_and_composition_do_not_hide_a_name(store):
+    h = household(head_name="សុខ\u200bស្រីមុំ")
+    store.save(h)
+    assert [x.id for x in store.households.search("សុខស្រី")] == [h.id]
+
+
+@pytest.mark.parametrize("typed", ["+855 12 345 678", "012345678", "012-345-678", "០១២ ៣៤៥ ៦៧៨", "345678", "85512345"])
+def test_households_are_found_by_phone_typed_any_way(store, typed):
+    h = household(1, phone="012 345 678")
+    store.save(h, household(2, phone="097 111 2222"))
+    assert [x.id for x in store.households.search(typed)] == [h.id]
+
+
+def test_search_narrows_to_an_area_sorts_by_name_and_stops_at_the_limit(store):
+    names = ["ខ", "ក", "គ", "ឃ"]
+    hs = [household(i, head_name=f"{n} សុខ", village_code="01020101") for i, n in enumerate(names)]
+    elsewhere = household(9, head_name="ក សុខ", village_code="02030405")
+    store.save(*hs, elsewhere)
+    assert [h.head_name for h in store.households.search("សុខ", area_code="0102")] == ["ក សុខ", "ខ សុខ", "គ សុខ", "ឃ សុខ"]
+    assert len(store.households.search("", limit=3)) == 3
+    assert [h.id for h in store.households.search("", area_code="02")] == [elsewhere.id]
+
+
+def test_households_are_listed_by_village_commune_district_and_province(store, reopen):
+    a = household(1, village_code="01020101")
+    b = household(2, village_code="01020102")
+    c = household(3, village_code="01030101")
+    d = household(4, village_code="17010101")
+    store.save(a, b, c, d)
+    store = reopen(store)
+
+    def ids(code):
+        return {h.id for h in store.households.in_area(code)}
+
+    assert ids("01020101") == {a.id}
+    assert ids("010201") == {a.id, b.id}
+    assert ids("0103") == {c.id}
+    assert ids("01") == {a.id, b.id, c.id}
+    assert store.households.village_codes_in_use() == {"01020101": 1, "01020102": 1, "01030101": 1, "17010101": 1}
+
+
+def test_visits_of_a_household_come_newest_first(store, reopen):
+    h = household()
+    old, new = visit(h, 0), visit(h, 5)
+    store.save(h, old, new, visit(household(2), 1))
+    store = reopen(store)
+    assert [v.id for v in store.visits.for_household(h.id)] == [new.id, old.id]
+
+
+def test_concerns_filter_by_status_category_and_household(store, reopen):
+    h1, h2 = household(1), household(2)
+    v1, v2 = visit(h1), visit(h2)
+    water = concern(h1, v1, 1)
+    roads = concern(h1, v1, 2, category=ConcernCategory.roads).change_status(
+        ConcernStatus.referred, by="dara", referred_to="Provincial Department of Public Works", at=T0 + timedelta(days=1))
+    health = concern(h2, v2, 3, category=ConcernCategory.health)
+    store.save(h1, h2, v1, v2, water, roads, health)
+    store = reopen(store)
+
+    def ids(**filters):
+        return [c.id for c in store.concerns.filtered(**filters)]
+
+    assert ids() == [health.id, roads.id, water.id]
+    assert ids(statuses=[ConcernStatus.referred]) == [roads.id]
+    assert ids(categories=[ConcernCategory.water, ConcernCategory.health]) == [health.id, water.id]
+    assert ids(household_ids={h1.id}) == [roads.id, water.id]
+    assert ids(household_ids={h2.id}, statuses=[ConcernStatus.open]) == [health.id]
+    assert ids(household_ids=set()) == []
+    assert [c.id for c in store.concerns.for_household(h1.id)] == [roads.id, water.id]
+
+
+def test_open_counts_follow_status_changes(store, reopen):
+    h = household()
+    v = visit(h)
+    c1, c2 = concern(h, v, 1), concern(h, v, 2)
+    store.save(h, v, c1, c2)
+    assert store.concerns.open_counts() == {h.id: 2}
+    store.save(c1.change_status(ConcernStatus.resolved, by="dara", at=NOW))
+    store = reopen(store)
+    assert store.concerns.open_counts() == {h.id: 1}
+    store.save(store.concerns.get(c1.id).change_status(ConcernStatus.open, by="dara", note="came back", at=NOW))
+    assert store.concerns.open_counts() == {h.id: 2}
+    assert [e.to_status for e in store.concerns.get(c1.id).history] == ["open", "resolved", "open"]
+
+
+AREAS = [
+    Area("01", "province", None, "Banteay Meanchey", "បន្ទាយមានជ័យ"),
+    Area("0102", "district", "01", "Mongkol Borey", "មង្គលបូរី"),
+    Area("010201", "commune", "0102", "Banteay Neang", "បន្ទាយនាង"),
+    Area("01020101", "village", "010201", "Ou Thum", "អូរធំ"),
+    Area("01020102", "village", "010201", "Phnum", "ភ្នំ"),
+]
+
+
+def test_the_gazetteer_is_replaced_whole_and_read_by_code_parent_and_name(store, reopen):
+    info = store.load_gazetteer(AREAS, source="test", version="1")
+    assert (info.source, info.version, info.counts) == ("test", "1", {"province": 1, "district": 1, "commune": 1,
+                                                                      "village": 2})
+    store = reopen(store)
+    assert store.areas.count() == 5
+    assert store.areas.get("01020102").name("km") == "ភ្នំ"
+    assert [a.code for a in store.areas.children(None)] == ["01"]
+    assert [a.code for a in store.areas.children("010201")] == ["01020101", "01020102"]
+    assert [a.code for a in store.areas.search_villages("thum")] == ["01020101"]
+    assert [a.code for a in store.areas.search_villages("ភ្នំ", within="0102")] == ["01020102"]
+    assert store.areas.info().version == "1"
+    store.load_gazetteer(AREAS[:4], source="test", version="2")
+    store = reopen(store)
+    assert (store.areas.count(), store.areas.get("01020102"), store.areas.info().version) == (4, None, "2")
+
+
+def test_a_gazetteer_that_would_orphan_used_village_codes_is_refused(store):
+    store.load_gazetteer(AREAS, source="test", version="1")
+    store.save(household(1, village_code="01020102"), household(2, village_code="01020102"))
+    with pytest.raises(GazetteerOrphansError) as refused:
+        store.load_gazetteer(AREAS[:4], source="test", version="2")
+    assert refused.value.orphaned == {"01020102": 2}
+    assert store.areas.info().version == "1"
+
+
+def test_meta_values_are_json_kept_and_copied(store, reopen):
+    assert store.meta.get("cursor", {"n": 0}) == {"n": 0}
+    value = {"cursor": "abc", "pages": [1, 2]}
+    store.meta.set("sync", value)
+    value["pages"].append(3)
+    store = reopen(store)
+    got = store.meta.get("sync")
+    got["pages"].append(4)
+    assert store.meta.get("sync") == {"cursor": "abc", "pages": [1, 2]}
+    with pytest.raises(TypeError):
+        store.meta.set("bad", object())
+
+
+def test_conflict_copies_are_kept_until_removed(store, reopen):
+    h = household()
+    copy = ConflictCopy("household", h.id, h.wire() | {"members": 4}, 3, NOW)
+    store.conflicts.put(copy)
+    store = reopen(store)
+    assert store.conflicts.find(h.id) == copy
+    assert store.conflicts.all() == [copy]
+    store.conflicts.remove(h.id)
+    store.conflicts.remove(h.id)
+    store = reopen(store)
+    assert store.conflicts.all() == []
+
+
+def test_a_new_store_has_its_migrations_recorded(store, reopen):
+    assert store.applied_migrations() == ["0001_initial"]
+    assert reopen(store).applied_migrations() == ["0001_initial"]

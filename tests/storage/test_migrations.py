@@ -1,0 +1,92 @@
+"""Schema migrations: named, applied in order, once, atomically, and recorded in the store."""
+from __future__ import annotations
+
+import pytest
+
+from storage.memory import MemoryStore
+from storage.migrations import MIGRATIONS, Migration
+from tests.storage.conftest import NOW, open_tiny
+from tests.storage.records import household
+
+
+def rename_address_to_details(table):
+    """An example of a real schema change: households get "address_details" for "address"."""
+    ops = []
+    for key, doc in table("households").items():
+        if "address" in doc:
+            new = {k: v for k, v in doc.items() if k != "address"} | {"address_details": doc["address"]}
+            ops.append(["put", "households", key, new])
+    return ops
+
+
+def test_migrations_run_in_order_and_are_recorded_with_what_they_changed(tmp_path):
+    seen = []
+
+    def note(name):
+        return Migration(name, lambda table: seen.append(name) or [])
+
+    store = open_tiny(tmp_path, migrations=[*MIGRATIONS, note("0002_b"), note("0003_a")])
+    assert seen == ["0002_b", "0003_a"]
+    assert store.applied_migrations() == ["0001_initial", "0002_b", "0003_a"]
+    row = store.db.storage.table("migrations")["0003_a"]
+    assert row == {"name": "0003_a", "seq": 3, "applied_at": NOW.isoformat(), "changed": 0}
+    store.close()
+
+
+def test_a_migration_runs_once_and_a_new_one_runs_on_the_next_start(tmp_path):
+    store = open_tiny(tmp_path)
+    hs = [household(i, address=f"ផ្ទះលេខ {i}") for i in range(3)]
+    store.save(*hs)
+    store.close()
+    runs = []
+
+    def counted(table):
+        runs.append(1)
+        return rename_address_to_details(table)
+
+    migrations = [*MIGRATIONS, Migration("0002_address_details", counted)]
+    for _ in range(2):
+        store = open_tiny(tmp_path, migrations=migrations)
+        store.close()
+    assert runs == [1]
+    store = open_tiny(tmp_path, migrations=migrations)
+    doc = store.db.storage.table("households")[hs[1].id]
+    assert doc["address_details"] == "ផ្ទះលេខ 1" and "address" not in doc
+    assert store.db.storage.table("migrations")["0002_address_details"]["changed"] == 3
+    store.close()
+
+
+def test_a_failing_migration_changes_nothing_and_is_not_recorded(tmp_path):
+    store = open_tiny(tmp_path)
+    h = household(address="ផ្ទះ")
+    store.save(h)
+    store.close()
+
+    def half_done_then_fails(table):
+        rename_address_to_details(table)
+        raise RuntimeError("bug in migration")
+
+    with pytest.raises(RuntimeError):
+        open_tiny(tmp_path, migrations=[*MIGRATIONS, Migration("0002_x", half_done_then_fails)])
+    store = open_tiny(tmp_path)
+    assert store.applied_migrations() == ["0001_initial"]
+    assert store.households.get(h.id) == h
+    store.close()
+
+
+def test_a_store_from_a_newer_version_says_so(tmp_path):
+    open_tiny(tmp_path, migrations=[*MIGRATIONS, Migration("0099_future", lambda t: [])]).close()
+    store = open_tiny(tmp_path)
+    assert "0099_future" in " ".join(store.recovery.messages)
+    store.close()
+
+
+def test_migration_names_must_be_unique():
+    with pytest.raises(ValueError):
+        MemoryStore(migrations=[*MIGRATIONS, *MIGRATIONS])
+
+
+def test_the_shipped_migrations_have_ordered_unique_names():
+    names = [m.name for m in MIGRATIONS]
+    assert names == sorted(set(names))
+    assert all(n[:4].isdigit() and n[4] == "_" for n in names)
