@@ -116,7 +116,7 @@ class _Batch:
         self.now: datetime = utcnow()
         self.cache: dict[str, Optional[Stored]] = {}
         self.queue: list[_Queued] = []
-        self.accepted_now: set[tuple[str, str]] = set()  # (id, content hash) accepted in this batch
+        self.accepted_now: dict[tuple[str, str], int] = {}  # (id, content hash) -> server rev, this batch
         self.conflicts_now: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------ lookups
@@ -173,8 +173,13 @@ class _Batch:
         text, digest = canonical(model)
         if existing is None:
             return self._accept(index, item, model, text, digest, village, household_id, None)
-        if existing.content_hash == digest or self._accepted_before(model.id, digest):
+        if existing.content_hash == digest:
             return _result(item, "duplicate", server_rev=existing.server_rev)
+        accepted_as = self._accepted_before(model.id, digest)
+        if accepted_as is not None:
+            # The rev this content got, not the current one: the device's copy is based on that, and a
+            # pull brings the newer version (or an edit based on the old rev is a conflict, not a loss).
+            return _result(item, "duplicate", server_rev=accepted_as)
         fast_forward = (existing.device_id == self.device_id != "" and existing.base_rev == item.base_rev
                         and model.rev > existing.rev)
         if item.base_rev == existing.server_rev or fast_forward:
@@ -209,12 +214,13 @@ class _Batch:
             raise Rejected("forbidden_role", "status",
                            f"Only a supervisor or admin may mark a concern {model.status.value}.")
 
-    def _accepted_before(self, record_id: str, digest: str) -> bool:
+    def _accepted_before(self, record_id: str, digest: str) -> Optional[int]:
+        """The server rev an earlier accepted version with this content got, if any."""
         if (record_id, digest) in self.accepted_now:
-            return True
-        return self.c.execute(select(AuditEntry.id).where(
+            return self.accepted_now[(record_id, digest)]
+        return self.c.execute(select(AuditEntry.server_rev).where(
             AuditEntry.record_id == record_id, AuditEntry.content_hash == digest,
-            AuditEntry.action.in_(("push", "status"))).limit(1)).first() is not None
+            AuditEntry.action.in_(("push", "status"))).order_by(AuditEntry.id).limit(1)).scalar()
 
     # ------------------------------------------------------------ queued writes
 
@@ -238,7 +244,7 @@ class _Batch:
         if existing is not None and existing.type == "household" and existing.village_code != village:
             queued.rows += self._move_children(model.id, village)
         self.queue.append(queued)
-        self.accepted_now.add((model.id, digest))
+        self.accepted_now[(model.id, digest)] = server_rev
         self.cache[model.id] = Stored(model.id, item.type, village, household_id, server_rev, model.rev,
                                       item.base_rev, self.device_id, digest, text)
         return _result(item, "accepted", server_rev=server_rev)

@@ -91,7 +91,20 @@ def test_a_late_copy_of_an_older_accepted_version_is_a_duplicate_not_a_conflict(
     official.push([envelope(rev2, base_rev=1)])
     official.push([envelope(rev2.edited(members=3), base_rev=2)])
     late = official.push([envelope(rev2, base_rev=1)])[0]
-    assert (late["status"], late["server_rev"]) == ("duplicate", 3)
+    # The rev that content got: the device's copy is based on it, a pull brings rev 3.
+    assert (late["status"], late["server_rev"]) == ("duplicate", 2)
+
+
+def test_a_retry_that_arrives_after_someone_else_changed_the_record_cannot_overwrite_their_change(
+        official, supervisor):
+    h = household()
+    official.push([h])
+    supervisor.push([envelope(h.edited(members=8, device_id="device-supervisor"), base_rev=1)],
+                    device_id="device-supervisor")
+    retry = official.push([h])[0]
+    assert (retry["status"], retry["server_rev"]) == ("duplicate", 1)
+    stale_edit = official.push([envelope(h.edited(members=2), base_rev=retry["server_rev"])])[0]
+    assert stale_edit["status"] == "conflict" and stale_edit["current"]["data"]["members"] == 8
 
 
 def test_invalid_records_are_rejected_with_the_code_and_field_of_the_rule_and_the_rest_is_accepted(official):
