@@ -75,10 +75,10 @@ class _Grouping:
         self._members.setdefault(value, set()).add(record_id)
 
     def ids(self, value: Any) -> set[str]:
-        return self._members.get(value, set())
+        return self._members.get(value, set()).copy()  # a copy: another thread may be saving
 
     def counts(self) -> dict[Any, int]:
-        return {value: len(ids) for value, ids in self._members.items() if ids}
+        return {value: len(ids) for value, ids in list(self._members.items()) if ids}
 
 
 class DocRecords(RecordRepository):

@@ -80,7 +80,7 @@ class HouseholdIndex:
         haystacks, fresh = self._haystacks, self._fresh
         if haystacks is None:
             self._fresh = fresh = {}
-            ids = sorted(self._rows, key=lambda i: (self._rows[i][3], i))
+            ids = sorted(list(self._rows), key=lambda i: (self._rows[i][3], i))  # list(): saves may run meanwhile
             rows = [self._rows[i] for i in ids]
             haystacks = self._haystacks = (_Haystack(ids, [r[0] for r in rows]), _Haystack(ids, [r[1] for r in rows]))
         return haystacks[0], haystacks[1], fresh
@@ -117,10 +117,10 @@ class HouseholdIndex:
 
     def in_area(self, area_code: str) -> list[str]:
         return [rid for village, ids in list(self._by_village.items()) if village.startswith(area_code)
-                for rid in ids]
+                for rid in ids.copy()]
 
     def village_codes(self) -> dict[str, int]:
-        return {village: len(ids) for village, ids in self._by_village.items() if ids}
+        return {village: len(ids) for village, ids in list(self._by_village.items()) if ids}
 
 
 class AreaIndex:

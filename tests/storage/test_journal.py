@@ -217,3 +217,29 @@ def test_the_store_files_survive_being_copied_elsewhere(tmp_path):
     store = TinyStore(tmp_path / "b" / "records", tmp_path / "b" / "reference")
     assert store.households.get(h.id) == h
     store.close()
+
+
+def test_saves_from_several_threads_during_compactions_are_all_kept(tmp_path):
+    import threading
+
+    store = open_tiny(tmp_path, compact_min_bytes=8_000)
+    saved: list = []
+
+    def official(n: int) -> None:
+        for i in range(150):
+            h = household(n * 1000 + i)
+            store.save(h)
+            saved.append(h)
+
+    threads = [threading.Thread(target=official, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.storages[0].compactions >= 3
+    assert len(store.households.search("", limit=1000)) == 450
+    store.close()
+    store = open_tiny(tmp_path)
+    assert all(store.households.find(h.id) == h for h in saved)
+    assert store.households.count() == 450 and not store.recovery.messages
+    store.close()
