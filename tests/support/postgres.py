@@ -85,12 +85,21 @@ def _psycopg_dsn(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+def _parent_dir() -> str:
+    """A temporary directory the postgres user can reach (TMPDIR may be private to root)."""
+    for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp"):
+        path = Path(candidate)
+        if path.is_dir() and all(p.stat().st_mode & 0o001 for p in (path, *path.parents)):
+            return str(path)
+    return tempfile.gettempdir()
+
+
 def _start_local(startup_timeout: int = 60) -> PostgresCluster:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise PostgresUnavailable("no initdb found (install Debian's postgresql: scripts/system-deps.sh)")
     as_root = os.geteuid() == 0
-    root = Path(tempfile.mkdtemp(prefix="phum-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="phum-pg-", dir=_parent_dir() if as_root else None))
     prefix: list[str] = []
     if as_root:
         try:
