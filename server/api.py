@@ -1,4 +1,5 @@
 """The HTTP API (FastAPI): every path of docs/sync-protocol.md under /api/v1."""
+# No `from __future__ import annotations` here: FastAPI reads the closures' annotations at run time.
 
 import json
 import uuid
@@ -42,8 +43,8 @@ from server.tables import ConflictRevision, RecordRow
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
 AUTH_ERRORS = error_responses(401, 503)
-VALIDATION_ERROR = {422: {"description": "Wrong shape: FastAPI's validation errors",
-                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}}
+VALIDATION_ERROR = {422: {"description": "Wrong shape: FastAPI's validation errors", "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}}
 
 
 def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:

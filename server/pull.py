@@ -42,7 +42,8 @@ def pull(db: Database, actor: Actor, cursor: Optional[str], limit: int) -> str:
         # Read before the rows: every change up to this value has committed (changes commit in seq order).
         committed = s.execute(select(Counter.value).where(Counter.name == SEQ)).scalar_one()
         if after > committed:
-            raise ApiError(400, "bad_cursor", "This cursor is ahead of the server (was it reset?); pull from the start.")
+            raise ApiError(400, "bad_cursor",
+                           "This cursor is ahead of the server (was it reset?); pull from the start.")
         query = (select(RecordRow.type, RecordRow.id, RecordRow.server_rev, RecordRow.data, RecordRow.seq)
                  .where(RecordRow.seq > after).order_by(RecordRow.seq).limit(limit + 1))
         if actor.area_code:

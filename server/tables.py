@@ -52,7 +52,8 @@ class User(Base):
 
 class Token(Base):
     __tablename__ = "tokens"
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex; the token itself is never stored
+    # sha256 hex of the token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     device_id: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
