@@ -5,6 +5,7 @@ Every rule that can fail raises a pydantic error whose ``type`` is a stable code
 """
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -99,7 +100,13 @@ def normalize_phone(value: Any) -> Optional[str]:
     """
     if value is None:
         return None
-    raw = to_ascii_digits(clean_text(str(value)))
+    return _normalize_phone_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_phone_text(value: str) -> Optional[str]:
+    # Cached: every read of a stored household re-validates its phone, and parsing is the slow part.
+    raw = to_ascii_digits(clean_text(value))
     if not raw:
         return None
     stripped = raw.replace(" ", "").replace("-", "").replace(".", "").replace("(", "").replace(")", "")
