@@ -175,20 +175,24 @@ class SyncRunner:
         report.total = len(outbox)
         emit(SyncProgress("push", 0, report.total))
         # One batch on the wire at a time (the server must hold a batch's households before the
-        # next batch's visits arrive), but the next batch is read and marked meanwhile.
+        # next batch's visits arrive); the device's own work overlaps it: the next batch is read
+        # and marked, and the answers to the previous one saved, while a batch is on the wire.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="phum-push") as wire:
-            on_wire: Optional[tuple[Future, int]] = None
+            on_wire: Optional[_OnWire] = None
             for batch in decisions.plan_batches(outbox, batch_size=self.batch_size):
                 marked = self._mark_sending(batch)
+                answered: Optional[tuple[_OnWire, Optional[list[dict[str, Any]]]]] = None
                 if on_wire is not None:
                     try:
-                        self._finish(on_wire, report, emit)
+                        answered = (on_wire, self._answer(on_wire, report))
                     except BaseException:
                         self._unmark(marked)
                         raise
-                on_wire = (wire.submit(self._push_batch, marked, report) if marked else _done(), len(batch))
+                on_wire = _OnWire(marked, wire.submit(self._send, marked), len(batch))
+                if answered is not None:
+                    self._done_with(*answered, report, emit)
             if on_wire is not None:
-                self._finish(on_wire, report, emit)
+                self._done_with(on_wire, self._answer(on_wire, report), report, emit)
 
     def _mark_sending(self, batch: list[tuple[str, str]]) -> list[Record]:
         with store_lock(self.store):
@@ -200,29 +204,45 @@ class SyncRunner:
                 self.store.save(*marked)  # durable before the request leaves: a crash resumes from here
         return marked
 
-    @staticmethod
-    def _finish(on_wire: tuple[Future, int], report: SyncReport, emit: Progress) -> None:
-        future, size = on_wire
-        future.result()
-        report.sent += size
+    def _send(self, marked: list[Record]) -> list[dict[str, Any]]:
+        if not marked:
+            return []
+        return self.transport.push([decisions.push_entry(r) for r in marked], device_id=self.device_id)
+
+    def _answer(self, on_wire: "_OnWire", report: SyncReport) -> Optional[list[dict[str, Any]]]:
+        """The answers to a batch on the wire; None when it had to go again in halves (done)."""
+        return self._results_or_halves(on_wire.marked, on_wire.future.result, report)
+
+    def _done_with(self, on_wire: "_OnWire", results: Optional[list[dict[str, Any]]], report: SyncReport,
+                   emit: Progress) -> None:
+        if results is not None:
+            self._apply_results(on_wire.marked, results, report)
+        report.sent += on_wire.size
         emit(SyncProgress("push", report.sent, report.total))
 
     def _push_batch(self, marked: list[Record], report: SyncReport) -> None:
         """Send records already marked ``sending`` and apply the answers."""
+        results = self._results_or_halves(marked, lambda: self._send(marked), report)
+        if results is not None:
+            self._apply_results(marked, results, report)
+
+    def _results_or_halves(self, marked: list[Record], answer: Callable[[], list[dict[str, Any]]],
+                           report: SyncReport) -> Optional[list[dict[str, Any]]]:
+        """The answers; a batch too large for the server (413) goes again in halves (then None).
+        No answer: the batch goes back to pending and the error goes up."""
         try:
-            results = self.transport.push([decisions.push_entry(r) for r in marked], device_id=self.device_id)
+            return answer()
         except Refused as exc:
             if exc.status == 413 and len(marked) > 1:
                 half = len(marked) // 2
                 self._push_batch(marked[:half], report)
                 self._push_batch(marked[half:], report)
-                return
+                return None
             self._unmark(marked)
             raise
         except SyncError:
             self._unmark(marked)
             raise
-        self._apply_results(marked, results, report)
 
     def _current(self, sent: list[Record]) -> list[Optional[Record]]:
         """The stored copies of records we marked ``sending``, read cheaply.
@@ -398,10 +418,13 @@ def _conflict(store: Store, record_id: str) -> ConflictCopy:
     return copy
 
 
-def _done() -> Future:
-    future: Future = Future()
-    future.set_result(None)
-    return future
+@dataclass(frozen=True)
+class _OnWire:
+    """A batch whose request is out: the records as marked, the answer to come, its outbox size."""
+
+    marked: list[Record]
+    future: Future
+    size: int
 
 
 def _safe(progress: Optional[Progress]) -> Progress:
