@@ -38,10 +38,17 @@ from tests.support.live_server import live_server  # noqa: E402
 from tests.sync.faulty_proxy import FaultyProxy  # noqa: E402
 
 T0 = datetime(2026, 3, 1, 7, 0, tzinfo=timezone.utc)
-NAMES = ["សុខ ស្រីមុំ", "ចាន់ ដារ៉ា", "គឹម វណ្ណា", "ហេង សុភា", "លី ពិសិដ្ឋ", "ម៉ៅ រតនា", "សេង សំណាង", "ឈួន បុប្ផា"]
-NOTES = ["Family asked about the IDPoor card renewal.", "Road to the school floods in the rainy season.",
-         "គ្រួសារស្នើសុំអណ្តូងទឹក", "Follow up with the commune clerk next week.", ""]
+FAMILY = ["សុខ", "ចាន់", "គឹម", "ហេង", "លី", "ម៉ៅ", "សេង", "ឈួន", "ខៀវ", "ពៅ", "យិន", "អ៊ុំ"]
+GIVEN = ["ស្រីមុំ", "ដារ៉ា", "វណ្ណា", "សុភា", "ពិសិដ្ឋ", "រតនា", "សំណាង", "បុប្ផា", "ណារី", "ធីតា", "វិចិត្រ", "សុខា"]
+WORDS = ["អណ្តូងទឹក", "ផ្លូវ", "សាលារៀន", "ប័ណ្ណក្រីក្រ", "ជំងឺ", "ស្រូវ", "ទឹកជំនន់", "រាំងស្ងួត", "ដីធ្លី", "អគ្គិសនី",
+         "well", "road", "school", "IDPoor card", "clinic", "rice", "flood", "drought", "land title", "electricity",
+         "needs", "asked", "broken", "since", "months", "family", "children", "follow up", "commune", "village"]
 CATEGORIES = list(ConcernCategory)
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    """Free text that does not repeat itself (so gzip gets no unfair help)."""
+    return " ".join(rng.choice(WORDS) for _ in range(words)) + f" ({rng.randrange(1, 999)})"
 
 
 class CountingSend(RequestsSend):
@@ -69,17 +76,20 @@ def day_of_work(n_households: int, villages: list[str], seed: int, device: str) 
     out: list[Record] = []
     for i in range(n_households):
         at = T0 + timedelta(seconds=3 * i)
-        h = Household(head_name=f"{rng.choice(NAMES)} {i}", phone=f"0{rng.choice([12, 17, 77, 89, 92])} "
-                      f"{rng.randrange(100000, 999999)}", members=rng.randint(1, 9),
-                      village_code=rng.choice(villages), address=f"ផ្ទះលេខ {i}", consent_to_contact=True,
-                      created_at=at, updated_at=at, device_id=device, author="bench")
+        h = Household(head_name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",
+                      phone=f"0{rng.choice([12, 17, 77, 89, 92])} {rng.randrange(100000, 999999)}",
+                      members=rng.randint(1, 9), village_code=rng.choice(villages),
+                      address=f"ផ្ទះលេខ {rng.randrange(1, 400)} ផ្លូវ {rng.randrange(1, 60)}",
+                      consent_to_contact=rng.random() < 0.8, created_at=at, updated_at=at, device_id=device,
+                      author="bench")
         v = Visit(household_id=h.id, visited_on=date(2026, 3, 1), officials=["Dara", "Sokha"],
-                  notes=rng.choice(NOTES), created_at=at, updated_at=at, device_id=device, author="bench")
+                  notes=sentence(rng, rng.randrange(3, 15)), created_at=at, updated_at=at, device_id=device,
+                  author="bench")
         out += [h, v]
-        for k in range(2):
+        for _ in range(2):
             out.append(Concern.raise_new(by="bench", at=at, household_id=h.id, visit_id=v.id,
                                          category=rng.choice(CATEGORIES), priority=rng.choice(list(Priority)),
-                                         description=f"{rng.choice(NOTES) or 'Well is dry'} ({k})", device_id=device))
+                                         description=sentence(rng, rng.randrange(4, 20)), device_id=device))
     return out
 
 
