@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.models import utcnow
 from server.config import Settings
@@ -79,6 +79,9 @@ def login(db: Database, settings: Settings, username: str, password: str, device
             expires = now + timedelta(seconds=settings.token_ttl_s)
             s.add(Token(token_hash=token_hash(token), user_id=user.id, device_id=device_id, created_at=now,
                         expires_at=expires))
+            # Housekeeping on the (rare) successful sign-in keeps both tables small.
+            s.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
+            s.execute(delete(Token).where(Token.expires_at < now - timedelta(days=30)))
     if failed:
         raise ApiError(401, "login_failed", "Wrong username or password, or the account is disabled.")
     return token, expires, user
