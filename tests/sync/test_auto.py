@@ -303,3 +303,24 @@ def test_a_sync_runs_off_the_event_loop():
 
     run(scenario())
     assert ticks[0] > 20  # the UI's loop kept running while the sync waited on the network
+
+
+def test_a_loop_left_behind_by_a_dead_event_loop_does_not_block_a_new_one():
+    rig = Rig()
+    dead = asyncio.new_event_loop()
+    stale = AutoSync(rig.store, rig.make_runner)
+    assert stale._claim()
+    stale._loop = dead  # its event loop went away without the loop ending cleanly
+    dead.close()
+    rig.store.save(household())
+
+    async def scenario():
+        task = asyncio.create_task(rig.auto.run())
+        while not rig.time.slept:
+            await asyncio.sleep(0)
+        assert running_autosync() is rig.auto
+        rig.auto.stop()
+        await asyncio.wait_for(task, 1)
+
+    run(scenario())
+    assert rig.pushes() == 1
