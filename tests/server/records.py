@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from app.models import Concern, Household, Visit
 
@@ -9,6 +10,9 @@ from app.models import Concern, Household, Visit
 VILLAGE = "01020101"
 OTHER_COMMUNE_VILLAGE = "01020201"
 OTHER_DISTRICT_VILLAGE = "01030101"
+MEF_ONLY_VILLAGE = "01070223"  # in the built-in (MEF) list, not in NCDD's
+# The NCDD gazetteer lives beside the repository (../shared/data), never in it.
+NCDD_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "cambodia-admin-areas.csv"
 
 
 def household(village: str = VILLAGE, name: str = "សុខ ដារា", device: str = "device-1", **kw) -> Household:

@@ -16,8 +16,7 @@ from server.push import push
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from tests.server.client import Api, envelope
-from tests.server.records import family
-from tests.server.test_gazetteer import MEF_ONLY_VILLAGE, NCDD_CSV
+from tests.server.records import MEF_ONLY_VILLAGE, NCDD_CSV, family
 from tests.support.live_server import REPO, live_server
 
 

@@ -13,11 +13,9 @@ from server.push import push
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from tests.server.client import envelope
-from tests.server.records import household
+from tests.server.records import MEF_ONLY_VILLAGE, NCDD_CSV, household
 
-NCDD_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "cambodia-admin-areas.csv"
 HEADER = "code,level,parent_code,name_en,name_km\n"
-MEF_ONLY_VILLAGE = "01070223"  # in the MEF list, not in NCDD's
 
 
 @pytest.fixture(scope="module")
