@@ -226,3 +226,35 @@ def test_signing_in_with_a_wrong_password_again_and_again_is_slowed_down(tmp_pat
     assert isinstance(errors[0], AuthError) and errors[0].code == "login_failed"
     assert isinstance(errors[-1], RetryLater) and errors[-1].retry_after and errors[-1].retry_after > 0
     assert account.runner() is None
+
+
+def test_a_lost_answer_then_a_district_change_ends_with_the_districts_version_on_the_phone(tmp_path, server):
+    real = RequestsSend()
+    lose = {"next_push": True}
+
+    def send(request):
+        response = real(request)
+        if request.url.endswith("/sync/push") and lose["next_push"]:
+            lose["next_push"] = False
+            raise ConnectionResetError("the answer never arrived")  # the server has committed
+        return response
+
+    phone = make_device(tmp_path, "phone", server.base_url, server.official.username, server.official.password,
+                        send=send)
+    try:
+        h = household(13, village=DEMO_VILLAGE)
+        v = visit(h)
+        c = concern(h, v)
+        phone.store.save(h, v, c)
+        assert not phone.sync().ok
+        office = Transport(server.base_url, token=server.login(server.supervisor, "office-pc"))
+        office.change_concern_status(c.id, "in_progress", note="the district took it")
+        office.close()
+        report = phone.sync()  # the retry is a duplicate of rev 1; the pull brings rev 2
+        assert report.ok and report.duplicates == 3 and not report.conflicts
+        local = phone.get(c)
+        assert local.status == ConcernStatus.in_progress and local.server_rev == 2
+        assert local.sync_state == SyncState.synced
+    finally:
+        phone.store.close()
+        real.close()
