@@ -144,7 +144,7 @@ class RequestsSend:
 
     def __init__(self, *, verify: bool | str = True):
         self.session = requests.Session()
-        self.session.verify = verify
+        self.verify = verify  # passed on every request: requests lets REQUESTS_CA_BUNDLE override session.verify
         adapter = requests.adapters.HTTPAdapter(max_retries=0, pool_connections=2, pool_maxsize=4)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -152,7 +152,7 @@ class RequestsSend:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             resp = self.session.request(request.method, request.url, headers=request.headers, data=request.body,
-                                        timeout=request.timeout, allow_redirects=False)
+                                        timeout=request.timeout, allow_redirects=False, verify=self.verify)
             body = resp.content
         except requests.exceptions.SSLError as exc:
             # A certificate we cannot verify is not going to fix itself by retrying.
