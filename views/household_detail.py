@@ -120,7 +120,7 @@ class HouseholdDetailScreen(Screen):
         ], spacing=8)
         lines: list[ft.Control] = [head, muted(tr("visit.officials_line", names=", ".join(v.officials)))]
         if v.notes:
-            lines.append(ft.Text(v.notes, selectable=True))
+            lines.append(ft.Text(v.notes))
         if v.follow_up_on:
             lines.append(muted(tr("visit.follow_up_line", date=tr.date(v.follow_up_on))))
         for j, concern in enumerate(item.concerns):

@@ -89,6 +89,7 @@ class Shell:
         if self.route.name == "households" and self.route.path == "/":
             self.route = parse_route("/households")
         self.ctx.start_background(self.page.run_task)
+        self.ctx.status.records_changed()  # counts may have moved while no screen was open
         self.render()
 
     def env(self) -> Env:
@@ -99,6 +100,7 @@ class Shell:
         if self.screen is not None:
             self.screen.dispose()
         self.screen = screen_for(self.env(), self.route)
+        self._sync_icons: list[ft.Icon] = []
         self.page.views.clear()
         self.page.views.append(self._frame(self.screen))
         self._paint_status()
@@ -142,10 +144,13 @@ class Shell:
     def _tab_icon(self, tab: str, selected: bool) -> ft.Control:
         icon = ft.Icon(TAB_ICONS[tab][1 if selected else 0])
         if tab == "sync":
-            count = self.ctx.status.pending
-            if count:
-                icon.badge = ft.Badge(label=self.tr.number(count))
+            self._sync_icons.append(icon)
+            self._paint_sync_icon(icon)
         return tid(f"nav-{tab}", icon)
+
+    def _paint_sync_icon(self, icon: ft.Icon) -> None:
+        count = self.ctx.status.pending
+        icon.badge = ft.Badge(label=self.tr.number(count)) if count else None
 
     # ---------------------------------------------------------------- status strip
 
@@ -167,6 +172,8 @@ class Shell:
         else:
             self._banner.visible = False
         self._progress.visible = status.running
+        for icon in getattr(self, "_sync_icons", []):
+            self._paint_sync_icon(icon)
 
     def _status_changed(self) -> None:
         # Called from AutoSync (event loop) or a worker thread: hop onto this session's loop.

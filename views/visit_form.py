@@ -14,15 +14,71 @@ from views.widgets import card, empty_state, field, inner, muted, primary_button
     section_title, set_error, tid
 
 
+class ChoiceChips:
+    """One-tap choices (big targets, all visible): better than a menu in a doorway.
+
+    Choosing updates the chips in place, so nothing else on the screen is rebuilt.
+    """
+
+    def __init__(self, tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str):
+        self.on_pick = on_pick
+        self.chips = {value: ft.Chip(label=ft.Text(tr(f"{group}.{value}")), selected=value == selected,
+                                     show_checkmark=True, on_select=lambda e, v=value: self.pick(v),
+                                     height=TOUCH - 8)
+                      for value in values}
+        self.control = ft.Row([tid(f"{prefix}-{v}", chip) for v, chip in self.chips.items()], wrap=True, spacing=6,
+                              run_spacing=6)
+
+    def pick(self, value: str) -> None:
+        for v, chip in self.chips.items():
+            chip.selected = v == value
+        self.on_pick(value)
+
+
 def choice_chips(tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str) -> ft.Control:
-    """One-tap choices (big targets, all visible): better than a menu in a doorway."""
-    return ft.Row([
-        tid(f"{prefix}-{value}", ft.Chip(
-            label=ft.Text(tr(f"{group}.{value}")), selected=value == selected, show_checkmark=True,
-            on_select=lambda e, v=value: on_pick(v), height=TOUCH - 8,
-        ))
-        for value in values
-    ], wrap=True, spacing=6, run_spacing=6)
+    return ChoiceChips(tr, group, values, selected, on_pick, prefix=prefix).control
+
+
+class ConcernCard:
+    """The controls of one concern draft, kept while other drafts come and go."""
+
+    def __init__(self, screen: "VisitFormScreen", draft: ConcernDraft):
+        tr = screen.tr
+        self.draft = draft
+        self.title = ft.Text("", weight=ft.FontWeight.W_600, expand=True)
+        self.remove = tid(f"concern-{draft.key}-remove", ft.IconButton(
+            ft.Icons.DELETE_OUTLINE, tooltip=tr("visit.remove_concern"), visible=not draft.id,
+            on_click=lambda e, k=draft.key: screen._remove(k)))
+        self.category = ChoiceChips(tr, "category", CATEGORIES, draft.category,
+                                    lambda v: screen._set_concern(draft.key, "category", v), prefix="")
+        self.category_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.description = field(tr, "concern.description", draft.description,
+                                 on_change=lambda e: screen._set_concern(draft.key, "description", e.control.value),
+                                 multiline=True, identifier="-")
+        self.priority = ChoiceChips(tr, "priority", PRIORITIES, draft.priority,
+                                    lambda v: screen._set_concern(draft.key, "priority", v), prefix="")
+        self.body = ft.Column([
+            ft.Row([self.title, self.remove]),
+            muted(tr("concern.category")), self.category.control, self.category_error,
+            self.description,
+            muted(tr("concern.priority")), self.priority.control,
+        ], spacing=8)
+        self.card = card(self.body, identifier="-", padding=12)
+
+    def paint(self, tr, index: int) -> None:
+        """Number the card and its test ids by position; show the draft's errors."""
+        prefix = f"concern-{index}"
+        self.title.value = tr("visit.concern_number", number=index + 1)
+        self.card.identifier = f"{prefix}-card"
+        self.description.identifier = f"{prefix}-description"
+        self.remove.identifier = f"{prefix}-remove"
+        for chips, group in ((self.category, "category"), (self.priority, "priority")):
+            for wrapper, value in zip(chips.control.controls, chips.chips):
+                wrapper.identifier = f"{prefix}-{group}-{value}"
+        errors = self.draft.errors
+        self.category_error.value = tr.error(errors.get("category")) if "category" in errors else ""
+        self.category_error.visible = "category" in errors
+        set_error(self.description, tr, errors.get("description"))
 
 
 class VisitFormScreen(Screen):
@@ -36,7 +92,8 @@ class VisitFormScreen(Screen):
         self.title_key = "visit.edit_title" if visit_id else "visit.new_title"
         self.inputs: dict[str, ft.Control] = {}
         self.kind_row = ft.Container()
-        self.concern_list = ft.Column(spacing=GAP)
+        self.concern_list = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.cards: dict[int, ConcernCard] = {}
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
 
     def body(self) -> ft.Control:
@@ -95,33 +152,16 @@ class VisitFormScreen(Screen):
         if not self.vm.concerns:
             self.concern_list.controls = [muted(self.tr("visit.no_concerns"))]
             return
-        self.concern_list.controls = [self._concern(i, d) for i, d in enumerate(self.vm.concerns)]
-
-    def _concern(self, index: int, draft: ConcernDraft) -> ft.Control:
-        tr = self.tr
-        prefix = f"concern-{index}"
-        category_error = ft.Text(tr.error(draft.errors.get("category")), color=ft.Colors.ERROR,
-                                 visible="category" in draft.errors)
-        remove = None
-        if not draft.id:
-            remove = tid(f"{prefix}-remove", ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=tr("visit.remove_concern"),
-                                                          on_click=lambda e, k=draft.key: self._remove(k)))
-        header = ft.Row([ft.Text(tr("visit.concern_number", number=index + 1), weight=ft.FontWeight.W_600,
-                                 expand=True)] + ([remove] if remove else []))
-        description = field(tr, "concern.description", draft.description, error=draft.errors.get("description"),
-                            on_change=lambda e, k=draft.key: self.vm.set_concern(k, "description", e.control.value),
-                            identifier=f"{prefix}-description", multiline=True)
-        return card(ft.Column([
-            header,
-            muted(tr("concern.category")),
-            choice_chips(tr, "category", CATEGORIES, draft.category,
-                         lambda v, k=draft.key: self._set_concern(k, "category", v), prefix=f"{prefix}-category"),
-            category_error,
-            description,
-            muted(tr("concern.priority")),
-            choice_chips(tr, "priority", PRIORITIES, draft.priority,
-                         lambda v, k=draft.key: self._set_concern(k, "priority", v), prefix=f"{prefix}-priority"),
-        ], spacing=8), identifier=f"{prefix}-card", padding=12)
+        cards = []
+        for index, draft in enumerate(self.vm.concerns):
+            if draft.key not in self.cards:
+                self.cards[draft.key] = ConcernCard(self, draft)
+            item = self.cards[draft.key]
+            item.draft = draft
+            item.paint(self.tr, index)
+            cards.append(item.card)
+        self.cards = {d.key: self.cards[d.key] for d in self.vm.concerns}
+        self.concern_list.controls = cards
 
     # ---------------------------------------------------------------- events
 
@@ -133,11 +173,14 @@ class VisitFormScreen(Screen):
 
     def _on_kind(self, value: str) -> None:
         self.vm.set("kind", value)
-        self._paint_kind()
 
     def _set_concern(self, key: int, name: str, value: str) -> None:
         self.vm.set_concern(key, name, value)
-        self._paint_concerns()
+        card_ = self.cards.get(key)
+        if card_ is not None and name == "category":
+            card_.category_error.visible = False
+        if card_ is not None and name == "description" and inner(card_.description).error:
+            set_error(card_.description, self.tr, None)
 
     def _add_concern(self, e=None) -> None:
         self.vm.add_concern()

@@ -87,8 +87,8 @@ def section_title(text: str) -> ft.Text:
     return ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600)
 
 
-def muted(text: str, *, size: Optional[int] = None, selectable: bool = False) -> ft.Text:
-    return ft.Text(text, color=ft.Colors.ON_SURFACE_VARIANT, size=size, selectable=selectable)
+def muted(text: str, *, size: Optional[int] = None) -> ft.Text:
+    return ft.Text(text, color=ft.Colors.ON_SURFACE_VARIANT, size=size)
 
 
 def sync_mark(tr: Translator, state: Any, *, size: int = 20) -> ft.Control:
@@ -122,8 +122,9 @@ def empty_state(icon: Any, title: str, message: str, action: Optional[ft.Control
 
 
 def labelled(label: str, value: str) -> ft.Control:
-    """A read-only "label: value" pair for detail screens."""
-    return ft.Column([muted(label, size=12), ft.Text(value or "—", selectable=True)], spacing=2, tight=True)
+    """A read-only "label: value" pair for detail screens (not selectable: a selectable Text
+    merges its whole group into one text-field node that screen readers cannot read)."""
+    return ft.Column([muted(label, size=12), ft.Text(value or "—")], spacing=2, tight=True)
 
 
 def card(content: ft.Control, *, identifier: str = "", padding: int = 16) -> ft.Control:

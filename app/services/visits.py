@@ -74,7 +74,9 @@ class VisitService:
 
         made: list[Concern] = []
         for i, item in enumerate(concerns):
-            data = {"category": item.category or None, "description": item.description, "priority": item.priority}
+            data = {"description": item.description, "priority": item.priority}
+            if item.category:
+                data["category"] = item.category  # left out when not chosen: reported as "required"
             try:
                 if item.id:
                     current_c = self.store.concerns.get(item.id)

@@ -16,7 +16,7 @@ class StatusChangeForm:
     def __init__(self, concern: Concern):
         self.concern = concern
         self.choices = ConcernService.next_statuses(concern)
-        self.to: str = self.choices[0].value if self.choices else ""
+        self.to: str = ""  # chosen on purpose, never by default
         self.note = ""
         self.referred_to = concern.referred_to or ""
         self.errors: dict[str, str] = {}
@@ -83,7 +83,7 @@ class ConcernsVM:
         if form is None or self.selected is None:
             return False
         if not form.to:
-            form.errors = {"status": "status_transition"}
+            form.errors = {"status": "choose_status"}
             return False
         try:
             self.selected = self.service.change_status(self.selected.id, form.to, note=form.note,

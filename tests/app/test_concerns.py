@@ -1,0 +1,74 @@
+"""Concerns across households: filters, and status changes along the lifecycle with notes."""
+from __future__ import annotations
+
+import pytest
+
+from app.models import ConcernStatus
+from app.services.areas import AreaService
+from app.services.concerns import ConcernService
+from app.viewmodels.concerns import ConcernsVM
+from tests.app.conftest import make_household, make_visit_with_concerns
+
+
+@pytest.fixture
+def data(store):
+    near, far = make_household(), make_household(head_name="Far", village_code="12010101")
+    v1, c1 = make_visit_with_concerns(near, 2)
+    v2, c2 = make_visit_with_concerns(far, 3)
+    store.save(near, far, v1, v2, *c1, *c2)
+    return near, far
+
+
+@pytest.fixture
+def vm(store, actor, clock, data):
+    return ConcernsVM(ConcernService(store, actor, clock=clock), AreaService(store.areas), "en")
+
+
+def test_filters_by_status_category_and_area(vm, data):
+    assert vm.total == 5 and not vm.filtered
+    vm.set_category("water")
+    assert vm.total == 2
+    vm.set_category(None)
+    vm.area.select("province", "12")
+    vm.apply_area()
+    assert vm.total == 3 and {r.head_name for r in vm.rows} == {"Far"}
+    vm.set_status("resolved")
+    assert vm.total == 0 and vm.filtered
+    vm.clear_area()
+    vm.set_status(None)
+    assert vm.total == 5
+
+
+def test_change_status_with_a_note_appends_history(vm, store):
+    concern = vm.rows[0].concern
+    vm.open(concern.id)
+    assert [s.value for s in vm.change.choices] == ["in_progress", "referred", "resolved", "escalated"]
+    assert vm.change.to == ""  # never preselected
+    assert not vm.submit_change() and vm.change.errors == {"status": "choose_status"}
+    vm.change.to = "referred"
+    assert vm.change.needs_institution
+    assert not vm.submit_change()
+    assert vm.change.errors == {"referred_to": "referred_to_required"}
+    assert store.concerns.get(concern.id).rev == concern.rev  # nothing saved
+    vm.change.referred_to = "Provincial water department"
+    vm.change.note = "Sent the request letter"
+    assert vm.submit_change()
+    saved = store.concerns.get(concern.id)
+    assert saved.status == ConcernStatus.referred and saved.referred_to == "Provincial water department"
+    last = saved.history[-1]
+    assert (last.from_status, last.to_status, last.note, last.by) == (
+        ConcernStatus.open, ConcernStatus.referred, "Sent the request letter", "Demo Official")
+    assert saved.sync_state.value == "pending" and saved.rev == concern.rev + 1
+    assert [s.value for s in vm.change.choices] == ["open", "in_progress", "resolved", "escalated"]
+
+
+def test_resolved_can_only_reopen(vm):
+    concern = vm.rows[0].concern
+    vm.open(concern.id)
+    vm.change.to = "resolved"
+    assert vm.submit_change()
+    assert [s.value for s in vm.change.choices] == ["open"]
+
+
+def test_unknown_concern(vm):
+    assert vm.open("00000000-0000-4000-8000-000000000001") is None and vm.change is None
