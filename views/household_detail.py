@@ -7,7 +7,7 @@ from app.models import Concern
 from app.services.households import HouseholdHistory, VisitWithConcerns
 from views.env import Env, Screen
 from views.theme import GAP, STATUS_COLORS, SYNC_COLORS, TOUCH
-from views.widgets import card, chip, empty_state, labelled, muted, primary_button, secondary_button, \
+from views.widgets import icon_button, card, chip, empty_state, labelled, muted, primary_button, secondary_button, \
     section_title, sync_mark, tid
 
 
@@ -114,9 +114,9 @@ class HouseholdDetailScreen(Screen):
             muted(tr(f"visit_kind.{v.visit_kind.value}")),
             ft.Container(expand=True),
             sync_mark(tr, v.sync_state),
-            tid(f"edit-visit-{index}", ft.IconButton(ft.Icons.EDIT_OUTLINED, tooltip=tr("visit.edit"),
-                                                     on_click=lambda e, vid=v.id: self.env.go(
-                                                         f"/households/{self.household_id}/visits/{vid}"))),
+            icon_button(ft.Icons.EDIT_OUTLINED, tr("visit.edit"),
+                        lambda e, vid=v.id: self.env.go(f"/households/{self.household_id}/visits/{vid}"),
+                        identifier=f"edit-visit-{index}"),
         ], spacing=8)
         lines: list[ft.Control] = [head, muted(tr("visit.officials_line", names=", ".join(v.officials)))]
         if v.notes:

@@ -10,7 +10,7 @@ from app.viewmodels.household_list import HouseholdListVM
 from views.area_picker import area_dialog
 from views.env import Env, Screen
 from views.theme import GAP, TOUCH
-from views.widgets import chip, empty_state, muted, primary_button, secondary_button, sync_mark, tid
+from views.widgets import empty_state, muted, primary_button, secondary_button, sync_mark, tid
 
 
 class HouseholdsScreen(Screen):
@@ -95,8 +95,15 @@ class HouseholdsScreen(Screen):
         tr = self.tr
         place = self.vm.village_label(row)
         details = " · ".join(x for x in (place, tr.phone(row.phone)) if x)
-        trailing = chip(tr("households.open_concerns", count=row.open_concerns), ft.Colors.RED_700) \
-            if row.open_concerns else None
+        trailing = None
+        if row.open_concerns:
+            # Icon and count only: the Khmer sentence would squeeze the name on a narrow phone.
+            trailing = ft.Container(
+                ft.Row([ft.Icon(ft.Icons.CAMPAIGN, color=ft.Colors.WHITE, size=16),
+                        ft.Text(tr.number(row.open_concerns), color=ft.Colors.WHITE, weight=ft.FontWeight.W_600)],
+                       spacing=4, tight=True),
+                bgcolor=ft.Colors.RED_700, border_radius=12, padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+                tooltip=tr("households.open_concerns", count=row.open_concerns))
         title = row.head_name + (f" ({row.head_name_latin})" if row.head_name_latin else "")
         return tid(f"household-row-{index}", ft.ListTile(
             leading=sync_mark(tr, row.sync_state), title=ft.Text(title, weight=ft.FontWeight.W_600),

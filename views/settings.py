@@ -27,7 +27,7 @@ class SettingsScreen(Screen):
             section_title(tr("settings.language")),
             ft.Row([tid(f"lang-{lang}", ft.Chip(
                 label=ft.Text(LANGUAGE_NAMES[lang]), selected=lang == vm.language, show_checkmark=True,
-                on_select=lambda e, lg=lang: self.env.set_language(lg), height=TOUCH - 8))
+                on_select=lambda e, lg=lang: self.env.set_language(lg), height=TOUCH))
                 for lang in vm.languages], spacing=8),
         ], spacing=8), identifier="language-card")
         self._paint_account()

@@ -9,7 +9,7 @@ import flet as ft
 from app.routes import TABS, Route, parse_route
 from views.env import Env, Screen
 from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, theme
-from views.widgets import tid
+from views.widgets import icon_button, tid
 
 if TYPE_CHECKING:
     from app.composition import AppContext
@@ -69,7 +69,7 @@ class Shell:
 
         page.title = "Phum"
         page.fonts = dict(FONTS)
-        page.theme = theme()
+        page.theme = theme(self._phone)
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
         page.on_route_change = self._on_route_change
@@ -110,16 +110,17 @@ class Shell:
         tr = self.tr
         leading = None
         if self.route.back:
-            leading = tid("back", ft.IconButton(ft.Icons.ARROW_BACK, tooltip=tr("nav.back"),
-                                                on_click=lambda e, r=self.route.back: self.go(r)))
+            leading = icon_button(ft.Icons.ARROW_BACK, tr("nav.back"), lambda e, r=self.route.back: self.go(r),
+                                  identifier="back")
         appbar = ft.AppBar(
             title=ft.Text(screen.title, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
             leading=leading, automatically_imply_leading=False,
             actions=[*screen.actions(), self._badge, ft.Container(width=8)],
             bgcolor=ft.Colors.SURFACE_CONTAINER,
         )
-        body = ft.Column([self._banner, self._progress, ft.Container(screen.body(), expand=True)], spacing=0,
-                         expand=True)
+        body = ft.Column([self._banner, self._progress,
+                          tid("screen-body", ft.Container(screen.body(), expand=True), expand=True)],
+                         spacing=0, expand=True)
         tab_index = TABS.index(screen.tab) if screen.tab in TABS else 0
         if self._phone:
             nav = ft.NavigationBar(
@@ -214,6 +215,7 @@ class Shell:
         phone = bool(e.width) and e.width <= PHONE_MAX_WIDTH
         if phone != self._phone:
             self._phone = phone
+            self.page.theme = theme(phone)
             self.render()
 
     def _on_lifecycle(self, e) -> None:

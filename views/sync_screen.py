@@ -1,6 +1,7 @@
 """Sync: what is still on this device, Sync now with progress, rejected records and conflicts."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Optional
 
 import flet as ft
@@ -29,6 +30,7 @@ class SyncScreen(Screen):
         self.counts = ft.Container()
         self.last_success = muted("")
         self.button = primary_button(self.tr("sync.now"), self._sync_now, icon=ft.Icons.SYNC, identifier="sync-now")
+        self.button.expand = True  # as wide as the card: the one action of this screen
         self.bar = tid("sync-progress", ft.ProgressBar(value=0, height=8, border_radius=4))
         self.bar_text = tid("sync-progress-text", ft.Text(""))
         self.progress_box = ft.Column([self.bar, self.bar_text], spacing=4, visible=False)
@@ -42,7 +44,7 @@ class SyncScreen(Screen):
         tr = self.tr
         top = card(ft.Column([
             self.connection, self.last_success,
-            ft.Row([self.button], wrap=True), self.progress_box, self.result,
+            ft.Row([self.button]), self.progress_box, self.result,
         ], spacing=10), identifier="sync-card")
         blocks = [top, card(ft.Column([section_title(tr("sync.waiting_title")), self.counts], spacing=8)),
                   self.rejected, self.conflicts]
@@ -153,8 +155,9 @@ class SyncScreen(Screen):
             color = ft.Colors.DEEP_ORANGE_50 if diff.differs else None
             rows.append(ft.DataRow(color=color, cells=[
                 ft.DataCell(ft.Text(tr(f"field.{diff.field}"), weight=style)),
-                ft.DataCell(ft.Text(_show(diff.mine), max_lines=3, overflow=ft.TextOverflow.ELLIPSIS)),
-                ft.DataCell(ft.Text(_show(diff.server), max_lines=3, overflow=ft.TextOverflow.ELLIPSIS)),
+                ft.DataCell(ft.Text(self._show(diff.field, diff.mine), max_lines=3, overflow=ft.TextOverflow.ELLIPSIS)),
+                ft.DataCell(ft.Text(self._show(diff.field, diff.server), max_lines=3,
+                                    overflow=ft.TextOverflow.ELLIPSIS)),
             ]))
         table = ft.DataTable(columns=[ft.DataColumn(ft.Text(tr("sync.column_field"))),
                                       ft.DataColumn(ft.Text(tr("sync.this_device"))),
@@ -170,6 +173,38 @@ class SyncScreen(Screen):
                                  identifier=f"keep-server-{index}"),
             ], wrap=True, spacing=GAP),
         ], spacing=8), identifier=f"conflict-{index}")
+
+    def _show(self, name: str, value) -> str:
+        """A field's value as the official reads it elsewhere in the app."""
+        tr = self.tr
+        if value is None or value == "" or value == []:
+            return "—"
+        if name == "phone":
+            return tr.phone(value)
+        if name == "village_code":
+            return self.env.ctx.areas.label(value, self.env.lang, depth=2)
+        if isinstance(value, bool):
+            return tr("common.yes") if value else tr("common.no")
+        groups = {"vulnerabilities": "vulnerability", "visit_kind": "visit_kind", "category": "category",
+                  "priority": "priority", "status": "status"}
+        if name in groups:
+            values = value if isinstance(value, list) else [value]
+            return ", ".join(tr(f"{groups[name]}.{v}") for v in values)
+        if name in ("visited_on", "follow_up_on"):
+            try:
+                return tr.date(date.fromisoformat(str(value)))
+            except ValueError:
+                return str(value)
+        if name == "history" and isinstance(value, list):
+            return tr.number(len(value))
+        if isinstance(value, (int, float)):
+            return tr.number(value)
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(tr.number(v) if isinstance(v, (int, float)) else str(v) for v in value.values()
+                             if v is not None)
+        return str(value)
 
     # ---------------------------------------------------------------- events
 
@@ -194,13 +229,3 @@ class SyncScreen(Screen):
             self.vm.reload()
         self._paint()
         return True
-
-
-def _show(value) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    return str(value)

@@ -36,5 +36,8 @@ STATUS_COLORS = {
 }
 
 
-def theme() -> ft.Theme:
-    return ft.Theme(color_scheme_seed=SEED, font_family=FONT_FAMILY, use_material3=True)
+def theme(phone: bool = True) -> ft.Theme:
+    """Phones get standard density (48 px targets) whatever platform the client reports;
+    office desktops keep the platform's denser layout for keyboard work."""
+    density = ft.VisualDensity.STANDARD if phone else ft.VisualDensity.ADAPTIVE_PLATFORM_DENSITY
+    return ft.Theme(color_scheme_seed=SEED, font_family=FONT_FAMILY, use_material3=True, visual_density=density)

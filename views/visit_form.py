@@ -10,7 +10,7 @@ from app.services.parsing import InputError, parse_date
 from app.viewmodels.visit_form import CATEGORIES, KINDS, PRIORITIES, ConcernDraft, VisitFormVM
 from views.env import Env, Screen
 from views.theme import GAP, TOUCH
-from views.widgets import card, empty_state, field, inner, muted, primary_button, secondary_button, \
+from views.widgets import icon_button, card, empty_state, field, inner, muted, primary_button, secondary_button, \
     section_title, set_error, tid
 
 
@@ -24,7 +24,7 @@ class ChoiceChips:
         self.on_pick = on_pick
         self.chips = {value: ft.Chip(label=ft.Text(tr(f"{group}.{value}")), selected=value == selected,
                                      show_checkmark=True, on_select=lambda e, v=value: self.pick(v),
-                                     height=TOUCH - 8)
+                                     height=TOUCH)
                       for value in values}
         self.control = ft.Row([tid(f"{prefix}-{v}", chip) for v, chip in self.chips.items()], wrap=True, spacing=6,
                               run_spacing=6)
@@ -46,9 +46,9 @@ class ConcernCard:
         tr = screen.tr
         self.draft = draft
         self.title = ft.Text("", weight=ft.FontWeight.W_600, expand=True)
-        self.remove = tid(f"concern-{draft.key}-remove", ft.IconButton(
-            ft.Icons.DELETE_OUTLINE, tooltip=tr("visit.remove_concern"), visible=not draft.id,
-            on_click=lambda e, k=draft.key: screen._remove(k)))
+        self.remove = icon_button(ft.Icons.DELETE_OUTLINE, tr("visit.remove_concern"),
+                                  lambda e, k=draft.key: screen._remove(k), identifier=f"concern-{draft.key}-remove",
+                                  visible=not draft.id)
         self.category = ChoiceChips(tr, "category", CATEGORIES, draft.category,
                                     lambda v: screen._set_concern(draft.key, "category", v), prefix="")
         self.category_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
@@ -139,8 +139,8 @@ class VisitFormScreen(Screen):
 
     def _date_field(self, name: str, col=None) -> ft.Control:
         text = self._text(name, helper="visit.date_help", value=self.tr.number(getattr(self.vm, name)))
-        pick = tid(f"pick-{name.replace('_', '-')}", ft.IconButton(
-            ft.Icons.CALENDAR_MONTH, tooltip=self.tr("visit.pick_date"), on_click=lambda e, n=name: self._pick_date(n)))
+        pick = icon_button(ft.Icons.CALENDAR_MONTH, self.tr("visit.pick_date"), lambda e, n=name: self._pick_date(n),
+                           identifier=f"pick-{name.replace('_', '-')}")
         text.expand = True
         return ft.Row([text, pick], spacing=4, col=col, vertical_alignment=ft.CrossAxisAlignment.START)
 

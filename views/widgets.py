@@ -12,7 +12,10 @@ Handler = Optional[Callable[[Any], Any]]
 
 
 def tid(identifier: str, control: ft.Control, *, expand: Any = None, col: Any = None) -> ft.Semantics:
-    """A language-independent test id (flt-semantics-identifier in the browser)."""
+    """A language-independent test id (flt-semantics-identifier in the browser).
+
+    Hide the wrapper, never only the control inside it (Flutter rejects an empty Semantics).
+    """
     sem = ft.Semantics(identifier=identifier, content=control, container=True)
     if expand is not None:
         sem.expand = expand
@@ -130,3 +133,12 @@ def labelled(label: str, value: str) -> ft.Control:
 def card(content: ft.Control, *, identifier: str = "", padding: int = 16) -> ft.Control:
     c = ft.Card(content=ft.Container(content=content, padding=padding))
     return tid(identifier, c) if identifier else c
+
+
+def icon_button(icon: Any, tooltip: str, on_click: Handler, *, identifier: str = "", visible: bool = True
+                ) -> ft.Control:
+    """An icon button a thumb can hit: 48 × 48 (Material 3 draws them 40 × 40 by default)."""
+    btn = ft.IconButton(icon, tooltip=tooltip, on_click=on_click, width=TOUCH, height=TOUCH)
+    wrapped = tid(identifier, btn) if identifier else btn
+    wrapped.visible = visible  # on the wrapper: a Semantics around a hidden control is an error in Flutter
+    return wrapped

@@ -1,4 +1,4 @@
-"""Browser fixtures: one headless Chromium for the whole run; a live server per test module."""
+"""Browser fixtures: one headless Chromium for the whole run (Debian's, from scripts/system-deps.sh)."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ def _in_ci() -> bool:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     if chromium_path() is None:
         message = "Debian's chromium is not installed (scripts/system-deps.sh installs it)"
         if _in_ci():
@@ -21,9 +21,19 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = launch_browser(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = launch_browser(playwright)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def devices(playwright) -> dict:
+    return playwright.devices
