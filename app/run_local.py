@@ -82,6 +82,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=8550, help="the app's port (web)")
     p.add_argument("--server-port", type=int, default=8000, help="the local server's port")
     p.add_argument("--server-url", default="", help="use this running server instead of starting one")
+    p.add_argument("--offline", action="store_true", help="no server at all: the device as in the field")
     p.add_argument("--var", type=Path, default=REPO / "var", help="where the server and device keep data")
     p.add_argument("--data-dir", type=Path, default=None, help="the device's data folder (default VAR/device)")
     return p.parse_args(argv)
@@ -92,28 +93,33 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     var = args.var.resolve()
     server: Optional[subprocess.Popen] = None
-    server_url = args.server_url.rstrip("/")
-    if not server_url:
+    server_url = "" if args.offline else args.server_url.rstrip("/")
+    if not server_url and not args.offline:
         server_url = f"http://127.0.0.1:{args.server_port}"
         server = start_server(var, args.server_port)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        wait_for_health(server_url, server)
+        if server_url:
+            wait_for_health(server_url, server)
         data_dir = (args.data_dir or var / "device").resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         os.environ["PHUM_DATA_DIR"] = str(data_dir)
-        os.environ.setdefault("PHUM_SERVER_URL", server_url)
+        if server_url:
+            os.environ.setdefault("PHUM_SERVER_URL", server_url)
         os.environ.setdefault("FLET_WEB_NO_CDN", "true")
         if not os.environ.get("DISPLAY"):
             os.environ["FLET_FORCE_WEB_SERVER"] = "true"  # headless: serve, do not try to open a browser
-        print(f"Phum server: {server_url}  (data: {var / 'server'})", flush=True)
-        for role, username, password in ([] if args.server_url else demo_credentials()):
+        print(f"Phum server: {server_url or 'none (offline)'}", flush=True)
+        for role, username, password in ([] if args.server_url or args.offline else demo_credentials()):
             print(f"  demo {role}: {username} / {password}", flush=True)
         print(f"Phum app:    http://127.0.0.1:{args.port}  (device data: {data_dir})", flush=True)
 
         import flet as ft
 
+        from app.composition import shared_context
         from views.app import ASSETS_DIR, main as app_main
+
+        shared_context()  # open the store now, not when the first official connects
 
         ft.run(app_main, host="127.0.0.1", port=args.port, view=ft.AppView.WEB_BROWSER, assets_dir=ASSETS_DIR,
                no_cdn=True)

@@ -16,7 +16,9 @@ class AreaPicker:
     """Renders an AreaPickerVM; ``on_change`` runs after every choice."""
 
     def __init__(self, tr: Translator, vm: AreaPickerVM, *, prefix: str, on_change: Callable[[], None],
-                 error: Optional[str] = None, levels: tuple[str, ...] = LEVELS, on_submit=None):
+                 error: Optional[str] = None, levels: tuple[str, ...] = LEVELS, on_submit=None,
+                 refresh: Callable[..., None] = lambda *controls: None):
+        self.refresh = refresh
         self.tr = tr
         self.vm = vm
         self.prefix = prefix
@@ -69,6 +71,7 @@ class AreaPicker:
         if (e.control.value or "").strip() and not found:
             rows.append(muted(self.tr("area.no_match")))
         self.matches.controls = rows
+        self.refresh(self.matches)
 
     def _on_filter_submit(self, e: ft.ControlEvent) -> None:
         # Enter picks the only (or first) match: quick for office clerks typing from paper forms.
@@ -96,9 +99,10 @@ class AreaPicker:
 
 
 def area_dialog(tr: Translator, vm: AreaPickerVM, *, prefix: str, on_apply: Callable[[], None],
-                on_clear: Callable[[], None], close: Callable[[], None]) -> ft.AlertDialog:
+                on_clear: Callable[[], None], close: Callable[[], None],
+                refresh: Callable[..., None] = lambda *controls: None) -> ft.AlertDialog:
     """A dialog to filter a list by area (any level, province down to village)."""
-    picker = AreaPicker(tr, vm, prefix=prefix, on_change=lambda: None)
+    picker = AreaPicker(tr, vm, prefix=prefix, on_change=lambda: None, refresh=refresh)
 
     def apply(e):
         close()

@@ -210,7 +210,7 @@ class ConcernsScreen(Screen):
     def _open_area(self, e) -> None:
         page = self.env.page
         page.show_dialog(area_dialog(self.tr, self.vm.area, prefix="concerns-area", on_apply=self._apply_area,
-                                     on_clear=self._clear_area, close=page.pop_dialog))
+                                     on_clear=self._clear_area, close=page.pop_dialog, refresh=self.env.refresh))
 
     def _apply_area(self) -> None:
         self.vm.apply_area()

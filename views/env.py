@@ -42,6 +42,13 @@ class Env:
         except (RuntimeError, AttributeError):
             pass  # no live page (tests that build screens without a session)
 
+    def refresh(self, *controls: ft.Control) -> None:
+        """Send only these controls' changes (typing handlers): diffing the whole page per key is slow."""
+        try:
+            self.page.update(*controls)
+        except (RuntimeError, AttributeError):
+            pass  # not on a live page (screens built in plain tests)
+
     def saved(self) -> None:
         self.ctx.saved()
 

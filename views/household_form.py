@@ -53,7 +53,7 @@ class HouseholdFormScreen(Screen):
             self._field("members", keyboard=ft.KeyboardType.NUMBER, col=wide),
         ], spacing=GAP, run_spacing=GAP)
         self.area = AreaPicker(tr, vm.area, prefix="village", on_change=self._on_area,
-                               error=vm.errors.get("village_code"), on_submit=self._save)
+                               error=vm.errors.get("village_code"), on_submit=self._save, refresh=self.env.refresh)
         flags = ft.Row([
             tid(f"flag-{flag}", ft.Checkbox(label=tr(f"vulnerability.{flag}"), value=flag in vm.fields.vulnerabilities,
                                             on_change=lambda e, f=flag: vm.toggle_vulnerability(f, bool(e.control.value))))

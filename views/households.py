@@ -19,7 +19,8 @@ class HouseholdsScreen(Screen):
 
     def __init__(self, env: Env):
         super().__init__(env)
-        self.vm = HouseholdListVM(env.ctx.households, env.ctx.areas, env.lang)
+        # A phone shows about eight rows: send 25 and more as the official scrolls.
+        self.vm = HouseholdListVM(env.ctx.households, env.ctx.areas, env.lang, page_size=25 if env.phone else 50)
         tr = self.tr
         self.search = tid("household-search", ft.TextField(
             label=tr("households.search"), prefix_icon=ft.Icons.SEARCH, on_change=self._on_search,
@@ -142,6 +143,7 @@ class HouseholdsScreen(Screen):
     def _on_search(self, e: ft.ControlEvent) -> None:
         self.vm.search(e.control.value or "")
         self._paint()
+        self.env.refresh(self.list, self.summary)
 
     def _more(self, e=None) -> None:
         self.vm.load_more()
@@ -150,11 +152,12 @@ class HouseholdsScreen(Screen):
     def _on_scroll(self, e: ft.OnScrollEvent) -> None:
         if self.vm.has_more and e.max_scroll_extent and e.pixels >= e.max_scroll_extent - 300:
             self._more()
+            self.env.refresh(self.list)
 
     def _open_filter(self, e) -> None:
         page = self.env.page
-        dlg = area_dialog(self.tr, self.vm.area, prefix="households-area",
-                          on_apply=self._apply_area, on_clear=self._clear_area, close=page.pop_dialog)
+        dlg = area_dialog(self.tr, self.vm.area, prefix="households-area", on_apply=self._apply_area,
+                          on_clear=self._clear_area, close=page.pop_dialog, refresh=self.env.refresh)
         page.show_dialog(dlg)
 
     def _apply_area(self) -> None:

@@ -40,4 +40,8 @@ def theme(phone: bool = True) -> ft.Theme:
     """Phones get standard density (48 px targets) whatever platform the client reports;
     office desktops keep the platform's denser layout for keyboard work."""
     density = ft.VisualDensity.STANDARD if phone else ft.VisualDensity.ADAPTIVE_PLATFORM_DENSITY
-    return ft.Theme(color_scheme_seed=SEED, font_family=FONT_FAMILY, use_material3=True, visual_density=density)
+    # Screens replace each other without animation: a cheap phone spends its frames on content.
+    none = ft.PageTransitionTheme.NONE
+    transitions = ft.PageTransitionsTheme(android=none, ios=none, linux=none, macos=none, windows=none)
+    return ft.Theme(color_scheme_seed=SEED, font_family=FONT_FAMILY, use_material3=True, visual_density=density,
+                    page_transitions=transitions)

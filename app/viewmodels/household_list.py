@@ -9,7 +9,8 @@ from app.viewmodels.area_picker import AreaPickerVM
 class HouseholdListVM:
     PAGE = 50  # rows sent to the screen at a time: 10,000 rows at once would stall a phone
 
-    def __init__(self, households: HouseholdService, areas: AreaService, lang: str):
+    def __init__(self, households: HouseholdService, areas: AreaService, lang: str, *, page_size: int = PAGE):
+        self.page_size = page_size
         self.households = households
         self.areas = areas
         self.lang = lang
@@ -22,7 +23,7 @@ class HouseholdListVM:
         self.refresh()
 
     def refresh(self, *, keep_length: bool = False) -> None:
-        wanted = max(len(self.rows), self.PAGE) if keep_length else self.PAGE
+        wanted = max(len(self.rows), self.page_size) if keep_length else self.page_size
         self._load(wanted)
 
     def _load(self, wanted: int) -> None:
@@ -33,16 +34,16 @@ class HouseholdListVM:
 
     def search(self, text: str) -> None:
         self.query = text
-        self._load(self.PAGE)
+        self._load(self.page_size)
 
     def load_more(self) -> None:
         if self.has_more:
-            self._load(len(self.rows) + self.PAGE)
+            self._load(len(self.rows) + self.page_size)
 
     def apply_area(self) -> None:
         """Filter by what the area picker holds (any level: province down to village)."""
         self.area_code = self.area.code
-        self._load(self.PAGE)
+        self._load(self.page_size)
 
     def clear_area(self) -> None:
         self.area.clear()

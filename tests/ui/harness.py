@@ -62,9 +62,10 @@ class RunningApp:
 
 
 @contextmanager
-def running_app(server_url: str, data_dir: Path, *, env: Optional[dict] = None,
+def running_app(server_url: Optional[str], data_dir: Path, *, env: Optional[dict] = None,
                 startup_timeout: float = 60) -> Iterator[RunningApp]:
-    """The app in web mode (no_cdn) on 127.0.0.1 against ``server_url``; stopped afterwards, always."""
+    """The app in web mode (no_cdn) on 127.0.0.1 against ``server_url`` (None: no server at all);
+    stopped afterwards, always."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"app-{port}.log"
@@ -73,7 +74,8 @@ def running_app(server_url: str, data_dir: Path, *, env: Optional[dict] = None,
     full_env.pop("DISPLAY", None)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.run_local", "--port", str(port), "--server-url", server_url,
+            [sys.executable, "-m", "app.run_local", "--port", str(port),
+             *(["--server-url", server_url] if server_url else ["--offline"]),
              "--var", str(data_dir.parent), "--data-dir", str(data_dir)],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True,
         )
@@ -133,7 +135,7 @@ class Ui:
     def close(self) -> None:
         self.page.context.close()
 
-    def enable_semantics(self, timeout: float = 30) -> None:
+    def enable_semantics(self, timeout: float = 30, poll: float = 0.5) -> None:
         """Flutter paints a canvas; its accessibility tree (our test ids) appears once enabled."""
         deadline = time.monotonic() + timeout
         placeholder = self.page.locator("flt-semantics-placeholder")
@@ -148,7 +150,7 @@ class Ui:
                     placeholder.dispatch_event("click", timeout=500)
             except Exception:  # noqa: BLE001 - not there yet: try again
                 pass
-            time.sleep(0.5)
+            time.sleep(poll)
         raise AssertionError("the app's semantics tree never appeared")
 
     # ---------------------------------------------------------------- finding
