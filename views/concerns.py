@@ -12,8 +12,9 @@ from views.area_picker import area_dialog
 from views.env import Env, Screen
 from views.theme import GAP, STATUS_COLORS, TOUCH
 from views.visit_form import choice_chips
-from views.widgets import card, chip, dropdown, empty_state, field, labelled, muted, primary_button, \
-    section_title, tid
+from views.widgets import (
+    card, chip, dropdown, empty_state, field, labelled, muted, primary_button, section_title, tid,
+)
 
 ALL = "all"
 
@@ -177,8 +178,8 @@ class ConcernsScreen(Screen):
                 lines.append(ft.Text(tr("concern.referred_line", institution=entry.referred_to)))
             if entry.note:
                 lines.append(ft.Text(entry.note))
-            rows.append(ft.Container(ft.Column(lines, spacing=2), padding=ft.Padding.only(left=12),
-                                     border=ft.Border.only(left=ft.BorderSide(3, STATUS_COLORS[entry.to_status.value]))))
+            stripe = ft.Border.only(left=ft.BorderSide(3, STATUS_COLORS[entry.to_status.value]))
+            rows.append(ft.Container(ft.Column(lines, spacing=2), padding=ft.Padding.only(left=12), border=stripe))
         return card(ft.Column(rows, spacing=10), identifier="concern-history")
 
     # ---------------------------------------------------------------- events

@@ -6,9 +6,11 @@ import flet as ft
 from app.models import Concern
 from app.services.households import HouseholdHistory, VisitWithConcerns
 from views.env import Env, Screen
-from views.theme import GAP, STATUS_COLORS, SYNC_COLORS, TOUCH
-from views.widgets import icon_button, card, chip, empty_state, labelled, muted, primary_button, secondary_button, \
-    section_title, sync_mark, tid
+from views.theme import GAP, STATUS_COLORS, SYNC_COLORS
+from views.widgets import (
+    card, chip, empty_state, icon_button, labelled, muted, primary_button, secondary_button, section_title,
+    sync_mark, tid,
+)
 
 
 class HouseholdDetailScreen(Screen):

@@ -9,9 +9,10 @@ from app.viewmodels.household_form import VULNERABILITIES, HouseholdFormVM
 from views.area_picker import AreaPicker
 from views.env import Env, Screen
 from views.geo import locate
-from views.theme import GAP, TOUCH
-from views.widgets import empty_state, field, inner, muted, primary_button, secondary_button, section_title, \
-    set_error, tid
+from views.theme import GAP
+from views.widgets import (
+    empty_state, field, inner, muted, primary_button, secondary_button, section_title, set_error, tid,
+)
 
 TEXT_FIELDS = ("head_name", "head_name_latin", "phone", "members", "address", "gps_lat", "gps_lon")
 
@@ -55,8 +56,9 @@ class HouseholdFormScreen(Screen):
         self.area = AreaPicker(tr, vm.area, prefix="village", on_change=self._on_area,
                                error=vm.errors.get("village_code"), on_submit=self._save, refresh=self.env.refresh)
         flags = ft.Row([
-            tid(f"flag-{flag}", ft.Checkbox(label=tr(f"vulnerability.{flag}"), value=flag in vm.fields.vulnerabilities,
-                                            on_change=lambda e, f=flag: vm.toggle_vulnerability(f, bool(e.control.value))))
+            tid(f"flag-{flag}", ft.Checkbox(
+                label=tr(f"vulnerability.{flag}"), value=flag in vm.fields.vulnerabilities,
+                on_change=lambda e, f=flag: vm.toggle_vulnerability(f, bool(e.control.value))))
             for flag in VULNERABILITIES
         ], wrap=True, spacing=4, run_spacing=0)
         consent = tid("household-consent", ft.Checkbox(

@@ -9,8 +9,8 @@ import flet as ft
 from app.services.sync_review import ConflictItem, RejectedItem
 from app.viewmodels.sync_screen import Message, SyncScreenVM, fix_route
 from views.env import Env, Screen
-from views.theme import GAP, SYNC_COLORS, TOUCH
-from views.widgets import card, labelled, muted, primary_button, secondary_button, section_title, tid
+from views.theme import GAP, SYNC_COLORS
+from views.widgets import card, muted, primary_button, secondary_button, section_title, tid
 
 CONNECTION_ICONS = {"online": (ft.Icons.CLOUD_DONE, ft.Colors.GREEN_700),
                     "offline": (ft.Icons.CLOUD_OFF, ft.Colors.RED_700),

@@ -10,8 +10,10 @@ from app.services.parsing import InputError, parse_date
 from app.viewmodels.visit_form import CATEGORIES, KINDS, PRIORITIES, ConcernDraft, VisitFormVM
 from views.env import Env, Screen
 from views.theme import GAP, TOUCH
-from views.widgets import icon_button, card, empty_state, field, inner, muted, primary_button, secondary_button, \
-    section_title, set_error, tid
+from views.widgets import (
+    card, empty_state, field, icon_button, inner, muted, primary_button, secondary_button, section_title, set_error,
+    tid,
+)
 
 
 class ChoiceChips:

@@ -50,7 +50,8 @@ class ConcernService:
             if concern.household_id not in heads:
                 heads[concern.household_id] = self.store.households.find(concern.household_id)
             h = heads[concern.household_id]
-            rows.append(ConcernRow(concern, concern.household_id, h.head_name if h else "", h.village_code if h else ""))
+            rows.append(ConcernRow(concern, concern.household_id, h.head_name if h else "",
+                                   h.village_code if h else ""))
         return rows, len(found)
 
     def get(self, concern_id: str) -> Optional[Concern]:
