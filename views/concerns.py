@@ -162,8 +162,9 @@ class ConcernsScreen(Screen):
             field(tr, "concern.note", form.note, on_change=lambda e: setattr(form, "note", e.control.value or ""),
                   identifier="status-note", multiline=True),
             error_text,
-            primary_button(tr("concern.apply_status"), self._change, icon=ft.Icons.CHECK, identifier="change-status"),
-        ], spacing=8), identifier="status-form")
+            ft.Row([primary_button(tr("concern.apply_status"), self._change, icon=ft.Icons.CHECK,
+                                   identifier="change-status")]),
+        ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), identifier="status-form")
 
     def _history(self) -> ft.Control:
         tr, c = self.tr, self.vm.selected

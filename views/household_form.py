@@ -55,12 +55,13 @@ class HouseholdFormScreen(Screen):
         ], spacing=GAP, run_spacing=GAP)
         self.area = AreaPicker(tr, vm.area, prefix="village", on_change=self._on_area,
                                error=vm.errors.get("village_code"), on_submit=self._save, refresh=self.env.refresh)
-        flags = ft.Row([
+        flags = ft.ResponsiveRow([
             tid(f"flag-{flag}", ft.Checkbox(
                 label=tr(f"vulnerability.{flag}"), value=flag in vm.fields.vulnerabilities,
-                on_change=lambda e, f=flag: vm.toggle_vulnerability(f, bool(e.control.value))))
+                on_change=lambda e, f=flag: vm.toggle_vulnerability(f, bool(e.control.value))),
+                col={"xs": 12, "sm": 6, "lg": 4})
             for flag in VULNERABILITIES
-        ], wrap=True, spacing=4, run_spacing=0)
+        ], spacing=4, run_spacing=0)
         consent = tid("household-consent", ft.Checkbox(
             label=tr("household.consent_to_contact"), value=vm.fields.consent_to_contact,
             on_change=lambda e: vm.set("consent_to_contact", bool(e.control.value))))

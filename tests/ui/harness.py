@@ -173,6 +173,19 @@ class Ui:
         expect(loc).to_be_attached(timeout=timeout)
         return loc
 
+    def box(self, locator: Locator, timeout: float = 10) -> dict:
+        """Where a node is on screen (waits through a redraw that briefly detaches it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found = locator.bounding_box(timeout=2000)
+            except PlaywrightError:
+                found = None
+            if found is not None or time.monotonic() > deadline:
+                assert found is not None, f"{locator} has no box on screen"
+                return found
+            time.sleep(0.2)
+
     def said(self, identifier: str) -> str:
         """Everything a screen reader gets from a node: its labels and text, descendants included."""
         return self.wait(identifier).evaluate(

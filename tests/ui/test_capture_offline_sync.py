@@ -97,10 +97,10 @@ def test_field_day_offline_then_sync(browser, tmp_path, size, lang):
             ui.click("save-household")
             error = ui.page.get_by_text(tr.error("phone_too_short")).first
             expect(error).to_be_visible()
-            phone_box = ui.field("household-phone").bounding_box()
-            error_box = error.bounding_box()
+            phone_box, error_box = ui.box(ui.tid("household-phone").first), ui.box(error)
             # The message sits in (or right under) the phone field's box, not elsewhere on the form.
             assert phone_box["y"] <= error_box["y"] <= phone_box["y"] + phone_box["height"] + 40, (phone_box, error_box)
+            assert abs(phone_box["x"] - error_box["x"]) < 40, (phone_box, error_box)
             expect_badge(ui, tr, 0)
             app.assert_clean()
 
