@@ -64,8 +64,7 @@ class AreaPicker:
         rows = []
         for i, option in enumerate(found):
             rows.append(tid(f"{self.prefix}-match-{i}", ft.ListTile(
-                title=ft.Text(option.name), subtitle=ft.Text(option.context, size=12),
-                leading=ft.Icon(ft.Icons.PLACE_OUTLINED), dense=False, min_vertical_padding=6,
+                title=ft.Text(option.name), subtitle=ft.Text(option.context, size=12), min_vertical_padding=6,
                 on_click=lambda e, code=option.code: self.pick(code),
             )))
         if (e.control.value or "").strip() and not found:

@@ -10,7 +10,7 @@ from app.text import clean_text
 class AreaPickerVM:
     """Selected codes per level; choosing a level clears the levels below it."""
 
-    FILTER_LIMIT = 15  # enough to spot the village; typing one more letter narrows further
+    FILTER_LIMIT = 10  # enough to spot the village; typing one more letter narrows further
 
     def __init__(self, areas: AreaService, lang: str, code: str = ""):
         self.areas = areas
