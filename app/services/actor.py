@@ -4,12 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+# Roles that act for the district office (the server's server.auth.OFFICE_ROLES): only they may
+# move a concern to a status the office decides, such as "escalated".
+OFFICE_ROLES = frozenset({"supervisor", "admin"})
+
 
 @dataclass(frozen=True)
 class Actor:
     username: str  # the sign-in name; "" before the first sign-in
     full_name: str
     device_id: str
+    role: str = "official"  # of the signed-in user (device settings); an official until someone signs in
 
     @property
     def display_name(self) -> str:
@@ -20,10 +25,14 @@ class Actor:
         """Who a history entry is by: the person, or this device before anyone signed in."""
         return self.display_name or self.device_id or "device"
 
+    @property
+    def is_office(self) -> bool:
+        return self.role in OFFICE_ROLES
+
 
 ActorSource = Callable[[], Actor]
 
 
-def fixed_actor(username: str = "", full_name: str = "", device_id: str = "") -> ActorSource:
-    actor = Actor(username=username, full_name=full_name, device_id=device_id)
+def fixed_actor(username: str = "", full_name: str = "", device_id: str = "", role: str = "official") -> ActorSource:
+    actor = Actor(username=username, full_name=full_name, device_id=device_id, role=role)
     return lambda: actor

@@ -6,11 +6,16 @@ from typing import Callable, Optional
 
 from pydantic import ValidationError
 
-from app.models import ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, field_errors, utcnow
+from app.models import (ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, can_change_status,
+                        field_errors, utcnow)
 from app.services.actor import ActorSource
-from app.services.households import SaveFailed
+from app.services.edits import ChangedSinceOpened, SaveFailed
 from storage.repository import Store
-from sync.outbox import save_local_edit
+from sync.outbox import save_local_edit, store_lock
+
+# Statuses only the district office sets (the server's server.push.OFFICE_ONLY_STATUSES): an
+# official's device would have the move refused at the next sync with "forbidden_role".
+OFFICE_ONLY_STATUSES = frozenset({ConcernStatus.escalated})
 
 
 @dataclass(frozen=True)
@@ -58,24 +63,43 @@ class ConcernService:
         return self.store.concerns.find(concern_id)
 
     @staticmethod
-    def next_statuses(concern: Concern) -> list[ConcernStatus]:
-        """Where the lifecycle lets this concern go next, in lifecycle order."""
+    def next_statuses(concern: Concern, *, office: bool = True) -> list[ConcernStatus]:
+        """Where the lifecycle lets this concern go next, in lifecycle order (office-only moves
+        left out unless ``office``)."""
         allowed = ALLOWED_TRANSITIONS[concern.status]
-        return [s for s in ConcernStatus if s in allowed]
+        return [s for s in ConcernStatus if s in allowed and (office or s not in OFFICE_ONLY_STATUSES)]
+
+    def choices(self, concern: Concern) -> list[ConcernStatus]:
+        """The moves the signed-in user may make on this concern."""
+        return self.next_statuses(concern, office=self.actor().is_office)
 
     def change_status(
-        self, concern_id: str, to: ConcernStatus | str, *, note: str = "", referred_to: str = ""
+        self, concern_id: str, to: ConcernStatus | str, *, note: str = "", referred_to: str = "",
+        opened: Optional[Concern] = None,
     ) -> Concern:
-        """Append to the history and save; raises SaveFailed (nothing saved) for a move not allowed."""
-        concern = self.store.concerns.get(concern_id)
+        """Append to the history and save; raises SaveFailed (nothing saved) for a move not allowed.
+
+        The move is made on the stored copy, so a change pulled since the form showed
+        ``opened`` stays in the history; when that change means the move is no longer allowed
+        (the office resolved it meanwhile), ChangedSinceOpened carries the stored copy.
+        Officials may not escalate: that is the district office's decision.
+        """
         try:
             target = ConcernStatus(to)
         except ValueError:
             raise SaveFailed({"status": "choice_invalid"}) from None
-        try:
-            changed = concern.change_status(
-                target, by=self.actor().signature, note=note or "", referred_to=referred_to or None, at=self.clock()
-            )
-        except ValidationError as exc:
-            raise SaveFailed(field_errors(exc)) from None
-        return save_local_edit(self.store, changed)[0]
+        actor = self.actor()
+        if target in OFFICE_ONLY_STATUSES and not actor.is_office:
+            raise SaveFailed({"status": "escalate_office_only"})
+        with store_lock(self.store):  # no sync answer lands between the read and the save
+            concern = self.store.concerns.get(concern_id)
+            if opened is not None and opened.status != concern.status and not can_change_status(concern.status,
+                                                                                                 target):
+                raise ChangedSinceOpened(concern, ["status"], at="status")
+            try:
+                changed = concern.change_status(
+                    target, by=actor.signature, note=note or "", referred_to=referred_to or None, at=self.clock()
+                )
+            except ValidationError as exc:
+                raise SaveFailed(field_errors(exc)) from None
+            return save_local_edit(self.store, changed)[0]

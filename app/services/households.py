@@ -8,8 +8,12 @@ from pydantic import ValidationError
 
 from app.models import Concern, Household, SyncState, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
+from app.services.edits import ChangedSinceOpened, SaveFailed, ensure_unchanged
 from storage.repository import Store
-from sync.outbox import save_local_edit
+from sync.outbox import save_local_edit, store_lock
+
+__all__ = ["ChangedSinceOpened", "HouseholdHistory", "HouseholdRow", "HouseholdService", "SaveFailed",
+           "VisitWithConcerns"]
 
 
 @dataclass(frozen=True)
@@ -35,14 +39,6 @@ class HouseholdHistory:
     household: Household
     visits: list[VisitWithConcerns]  # newest first
     open_concerns: int
-
-
-class SaveFailed(Exception):
-    """The form is not valid; nothing was saved. ``errors`` maps field -> error code."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class HouseholdService:
@@ -86,23 +82,31 @@ class HouseholdService:
         open_count = sum(1 for c in concerns if c.status.value != "resolved")
         return HouseholdHistory(household, visits, open_count)
 
-    def save(self, values: dict[str, Any], *, household_id: Optional[str] = None) -> Household:
-        """Validate and save in one durable step; raises SaveFailed (nothing saved) when invalid."""
+    def save(self, values: dict[str, Any], *, household_id: Optional[str] = None,
+             opened: Optional[Household] = None) -> Household:
+        """Validate and save in one durable step; raises SaveFailed (nothing saved) when invalid.
+
+        ``opened`` is the household as the form loaded it: when one of the form's fields changed
+        in the store since then (a pull, another window), ChangedSinceOpened is raised with the
+        stored copy and nothing is saved, rather than the form's values replacing that change.
+        """
         actor = self.actor()
         now = self.clock()
-        try:
-            if household_id:
-                current = self.store.households.get(household_id)
-                if _same_content(current, values):
-                    return current  # saving an untouched form must not make a new revision to sync
-                record = current.edited(at=now, **values)
-            else:
-                record = Household(
-                    **values, created_at=now, updated_at=now, device_id=actor.device_id, author=actor.username
-                )
-        except ValidationError as exc:
-            raise SaveFailed(field_errors(exc)) from None
-        return save_local_edit(self.store, record)[0]
+        with store_lock(self.store):  # no sync answer lands between the check and the save
+            try:
+                if household_id:
+                    current = self.store.households.get(household_id)
+                    if _same_content(current, values):
+                        return current  # saving an untouched form must not make a new revision to sync
+                    ensure_unchanged(opened, current, values)
+                    record = current.edited(at=now, **values)
+                else:
+                    record = Household(
+                        **values, created_at=now, updated_at=now, device_id=actor.device_id, author=actor.username
+                    )
+            except ValidationError as exc:
+                raise SaveFailed(field_errors(exc)) from None
+            return save_local_edit(self.store, record)[0]
 
 
 def _same_content(current: Household, values: dict[str, Any]) -> bool:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from pydantic import ValidationError
 
 from app.models import Concern, Record, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
+from app.services.edits import ensure_unchanged
 from storage.repository import Store
-from sync.outbox import save_local_edit
+from sync.outbox import save_local_edit, store_lock
 
 
 @dataclass
@@ -50,11 +51,21 @@ class VisitService:
         concerns: list[ConcernInput],
         *,
         visit_id: Optional[str] = None,
+        opened: Iterable[Record] = (),
     ) -> tuple[Visit, list[Concern]]:
         """Validate everything first, then write the visit and all its concerns in ONE store.save.
 
         Raises VisitErrors (nothing saved) when the visit or any concern is invalid.
+        ``opened`` are the visit and concerns as the form loaded them: when a field the form
+        edits changed in the store since then, ChangedSinceOpened (nothing saved) carries the
+        stored copy. A concern whose status the office changed meanwhile is not refused: the
+        form does not edit the status, and the edit goes on top of the stored copy.
         """
+        with store_lock(self.store):  # no sync answer lands between the checks and the save
+            return self._save(household_id, values, concerns, visit_id, {r.id: r for r in opened})
+
+    def _save(self, household_id: str, values: dict[str, Any], concerns: list[ConcernInput],
+              visit_id: Optional[str], opened: dict[str, Record]) -> tuple[Visit, list[Concern]]:
         actor = self.actor()
         now = self.clock()
         errors = VisitErrors(concerns=[{} for _ in concerns])
@@ -63,7 +74,11 @@ class VisitService:
         try:
             if visit_id:
                 current = self.store.visits.get(visit_id)
-                visit = current if _same(current, values) else current.edited(at=now, **values)
+                if _same(current, values):
+                    visit = current
+                else:
+                    ensure_unchanged(opened.get(visit_id), current, values)
+                    visit = current.edited(at=now, **values)
             else:
                 visit = Visit(household_id=household_id, created_at=now, updated_at=now,
                               device_id=actor.device_id, author=actor.username, **values)
@@ -83,6 +98,7 @@ class VisitService:
                     if _same(current_c, data):
                         made.append(current_c)
                         continue
+                    ensure_unchanged(opened.get(item.id), current_c, ("category", "description", "priority"))
                     concern = current_c.edited(at=now, **data)
                 else:
                     concern = Concern.raise_new(
