@@ -205,7 +205,7 @@ class ConcernsScreen(Screen):
     def _change(self, e=None) -> None:
         if self.vm.submit_change():
             self.env.saved()
-            self.env.toast("concern.status_saved")
+            self.env.toast("concern.status_saved_on_newer" if self.vm.saved_on_newer else "concern.status_saved")
             self._paint_list()
         self._paint_detail()
 
@@ -234,7 +234,7 @@ class ConcernsScreen(Screen):
         self.vm.refresh()
         selected, form = self.vm.selected, self.vm.change
         if selected is not None and form is not None and form.concern.rev != selected.rev:
-            self.vm.open(selected.id)  # changed by the district office: new choices, new history
+            self.vm.reopen()  # changed by the district office: new choices and history, the note kept
         self._paint_list()
         self._paint_detail()
         return True

@@ -11,7 +11,8 @@ from views.env import Env, Screen
 from views.geo import locate
 from views.theme import GAP
 from views.widgets import (
-    empty_state, field, inner, muted, primary_button, secondary_button, section_title, set_error, tid,
+    changed_notice, empty_state, field, inner, muted, primary_button, secondary_button, section_title, set_error,
+    tid,
 )
 
 TEXT_FIELDS = ("head_name", "head_name_latin", "phone", "members", "address", "gps_lat", "gps_lon")
@@ -28,6 +29,7 @@ class HouseholdFormScreen(Screen):
         self.area: Optional[AreaPicker] = None
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.gps_note = muted("")
+        self.root = ft.Container(padding=16, expand=True)
 
     def _field(self, name: str, *, keyboard=ft.KeyboardType.TEXT, multiline=False, helper="",
                col=None) -> ft.Control:
@@ -46,6 +48,12 @@ class HouseholdFormScreen(Screen):
         tr, vm = self.tr, self.vm
         if vm.is_edit and not vm.exists:
             return empty_state(ft.Icons.SEARCH_OFF, tr("household.not_found"), tr("household.not_found_message"))
+        self.root.content = self._form()
+        return self.root
+
+    def _form(self) -> ft.Control:
+        tr, vm = self.tr, self.vm
+        self.inputs = {}
         wide = {"xs": 12, "md": 6}
         person = ft.ResponsiveRow([
             self._field("head_name", col=wide),
@@ -75,7 +83,11 @@ class HouseholdFormScreen(Screen):
             primary_button(tr("action.save"), self._save, icon=ft.Icons.SAVE, identifier="save-household"),
             secondary_button(tr("action.cancel"), self._cancel, identifier="cancel"),
         ], spacing=GAP, wrap=True)
+        notice: list[ft.Control] = []
+        if vm.reloaded:  # refused: changed since opened; the fields now hold the stored values
+            notice = [changed_notice(tr, vm.unsaved, lambda code: vm.areas.label(code, vm.lang))]
         content = ft.Column([
+            *notice,
             section_title(tr("household_form.person")), person,
             section_title(tr("household_form.village")), self.area.control,
             self._field("address", multiline=True),
@@ -83,7 +95,7 @@ class HouseholdFormScreen(Screen):
             section_title(tr("household_form.location")), gps, self.gps_note,
             self.form_error, buttons,
         ], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        return ft.Container(content, padding=16, expand=True)
+        return content
 
     # ---------------------------------------------------------------- events
 
@@ -98,6 +110,12 @@ class HouseholdFormScreen(Screen):
 
     def _save(self, e=None) -> None:
         saved = self.vm.submit()
+        if saved is None and self.vm.reloaded:
+            # Changed since opened: show the stored values, say so, list what was typed.
+            self.form_error.value = self.tr.error("changed_since_opened")
+            self.form_error.visible = True
+            self.root.content = self._form()
+            return
         if saved is None:
             self._show_errors()
             return

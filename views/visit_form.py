@@ -11,8 +11,8 @@ from app.viewmodels.visit_form import CATEGORIES, KINDS, PRIORITIES, ConcernDraf
 from views.env import Env, Screen
 from views.theme import GAP, TOUCH
 from views.widgets import (
-    card, empty_state, field, icon_button, inner, muted, primary_button, secondary_button, section_title, set_error,
-    tid,
+    card, changed_notice, empty_state, field, icon_button, inner, muted, primary_button, secondary_button,
+    section_title, set_error, tid,
 )
 
 
@@ -97,11 +97,18 @@ class VisitFormScreen(Screen):
         self.concern_list = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.cards: dict[int, ConcernCard] = {}
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.root = ft.Container(padding=16, expand=True)
 
     def body(self) -> ft.Control:
         tr, vm = self.tr, self.vm
         if not vm.found:
             return empty_state(ft.Icons.SEARCH_OFF, tr("household.not_found"), tr("household.not_found_message"))
+        self.root.content = self._form()
+        return self.root
+
+    def _form(self) -> ft.Control:
+        tr, vm = self.tr, self.vm
+        self.inputs = {}
         self._paint_kind()
         self._paint_concerns()
         wide = {"xs": 12, "md": 6}
@@ -109,7 +116,9 @@ class VisitFormScreen(Screen):
             self._date_field("visited_on", col=wide),
             self._date_field("follow_up_on", col=wide),
         ], spacing=GAP, run_spacing=GAP)
+        notice = [changed_notice(tr, vm.unsaved)] if vm.reloaded else []  # refused: changed since opened
         content = ft.Column([
+            *notice,
             muted(tr("visit.for_household", name=vm.household.head_name)),
             dates,
             section_title(tr("visit.kind")), self.kind_row,
@@ -125,7 +134,7 @@ class VisitFormScreen(Screen):
                     secondary_button(tr("action.cancel"), lambda e: self.env.go(f"/households/{vm.household_id}"),
                                      identifier="cancel")], wrap=True, spacing=GAP),
         ], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        return ft.Container(content, padding=16, expand=True)
+        return content
 
     # ---------------------------------------------------------------- fields
 
@@ -216,15 +225,22 @@ class VisitFormScreen(Screen):
         ))
 
     def _save(self, e=None) -> None:
-        if not self.vm.submit():
-            for name, control in self.inputs.items():
-                set_error(control, self.tr, self.vm.errors.get(name))
-            self._paint_concerns()
-            other = [c for n, c in self.vm.errors.items() if n not in self.inputs]
-            self.form_error.value = self.tr("household_form.fix_errors") + (
-                " " + " ".join(self.tr.error(c) for c in other) if other else "")
-            self.form_error.visible = True
+        if self.vm.submit():
+            self.env.saved()
+            self.env.toast("visit.saved", count=len(self.vm.concerns))
+            self.env.go(f"/households/{self.vm.household_id}")
             return
-        self.env.saved()
-        self.env.toast("visit.saved", count=len(self.vm.concerns))
-        self.env.go(f"/households/{self.vm.household_id}")
+        if self.vm.reloaded:
+            # Changed since opened: show the stored values, say so, list what was typed.
+            self.form_error.value = self.tr.error("changed_since_opened")
+            self.form_error.visible = True
+            self.cards = {}
+            self.root.content = self._form()
+            return
+        for name, control in self.inputs.items():
+            set_error(control, self.tr, self.vm.errors.get(name))
+        self._paint_concerns()
+        other = [c for n, c in self.vm.errors.items() if n not in self.inputs]
+        self.form_error.value = self.tr("household_form.fix_errors") + (
+            " " + " ".join(self.tr.error(c) for c in other) if other else "")
+        self.form_error.visible = True

@@ -6,6 +6,7 @@ from typing import Any, Callable, Optional
 import flet as ft
 
 from app.i18n import Translator
+from app.viewmodels.unsaved import UnsavedEdit
 from views.theme import GAP, SYNC_COLORS, SYNC_ICONS, TOUCH
 
 Handler = Optional[Callable[[Any], Any]]
@@ -142,3 +143,46 @@ def icon_button(icon: Any, tooltip: str, on_click: Handler, *, identifier: str =
     wrapped = tid(identifier, btn) if identifier else btn
     wrapped.visible = visible  # on the wrapper: a Semantics around a hidden control is an error in Flutter
     return wrapped
+
+
+# Fields whose typed value is a choice, and the translation group of its labels.
+_CHOICE_GROUPS = {"vulnerabilities": "vulnerability", "visit_kind": "visit_kind", "category": "category",
+                  "priority": "priority"}
+
+
+def typed_value(tr: Translator, edit: UnsavedEdit, village_label: Callable[[str], str] = str) -> str:
+    """What the official had typed in a field, as a readable line."""
+    value, group = edit.value, _CHOICE_GROUPS.get(edit.field)
+    if isinstance(value, bool):
+        return tr("form.value_yes") if value else tr("form.value_no")
+    if isinstance(value, (set, frozenset, list)):
+        text = ", ".join(tr(f"{group}.{v}") if group else str(v) for v in sorted(value))
+    elif isinstance(value, tuple):
+        text = ", ".join(str(v) for v in value if v)
+    elif group and value:
+        text = tr(f"{group}.{value}")
+    elif edit.field == "village_code" and value:
+        text = village_label(value)
+    else:
+        text = str(value or "")
+    return text or tr("form.value_empty")
+
+
+def changed_notice(tr: Translator, edits: list[UnsavedEdit], village_label: Callable[[str], str] = str
+                   ) -> ft.Control:
+    """The record changed since the form was opened and nothing was saved: the form shows the
+    stored values again; this says so and lists what the official had typed, to enter again."""
+    lines: list[ft.Control] = [ft.Row([
+        ft.Icon(ft.Icons.UPDATE, color=ft.Colors.ON_ERROR_CONTAINER),
+        ft.Text(tr.error("changed_since_opened"), color=ft.Colors.ON_ERROR_CONTAINER, expand=True),
+    ], spacing=8, vertical_alignment=ft.CrossAxisAlignment.START)]
+    if edits:
+        lines.append(ft.Text(tr("form.your_edits"), weight=ft.FontWeight.W_600, color=ft.Colors.ON_ERROR_CONTAINER))
+        for edit in edits:
+            label = tr(f"field.{edit.field}")
+            if edit.concern:
+                label = tr("form.concern_field", number=edit.concern, field=label)
+            lines.append(ft.Text(tr("form.edit_line", field=label, value=typed_value(tr, edit, village_label)),
+                                 color=ft.Colors.ON_ERROR_CONTAINER))
+    return tid("changed-notice", ft.Container(ft.Column(lines, spacing=6, tight=True),
+                                              bgcolor=ft.Colors.ERROR_CONTAINER, padding=12, border_radius=12))

@@ -6,16 +6,20 @@ from typing import Optional
 from app.models import Concern, ConcernCategory, ConcernStatus
 from app.services.areas import AreaService
 from app.services.concerns import ConcernRow, ConcernService
-from app.services.households import SaveFailed
+from app.services.edits import ChangedSinceOpened, SaveFailed
 from app.viewmodels.area_picker import AreaPickerVM
 
 
 class StatusChangeForm:
-    """Moving one concern: the target status, a note, and the institution when referring."""
+    """Moving one concern: the target status, a note, and the institution when referring.
 
-    def __init__(self, concern: Concern):
+    ``concern`` is the copy the form shows (opened): the move is made on the stored copy,
+    and refused only when a change since then means it is no longer allowed.
+    """
+
+    def __init__(self, concern: Concern, choices: list[ConcernStatus]):
         self.concern = concern
-        self.choices = ConcernService.next_statuses(concern)
+        self.choices = choices
         self.to: str = ""  # chosen on purpose, never by default
         self.note = ""
         self.referred_to = concern.referred_to or ""
@@ -24,6 +28,16 @@ class StatusChangeForm:
     @property
     def needs_institution(self) -> bool:
         return self.to == ConcernStatus.referred.value
+
+    def keep_typed(self, earlier: "StatusChangeForm") -> "StatusChangeForm":
+        """This form for a fresher copy, with what was typed in ``earlier``; the chosen move
+        only while it is still offered."""
+        self.note = earlier.note
+        if earlier.referred_to:
+            self.referred_to = earlier.referred_to
+        if earlier.to in {s.value for s in self.choices}:
+            self.to = earlier.to
+        return self
 
 
 class ConcernsVM:
@@ -41,6 +55,9 @@ class ConcernsVM:
         self.total = 0
         self.selected: Optional[Concern] = None
         self.change: Optional[StatusChangeForm] = None
+        # The last status change went onto a copy that had changed since the form showed it
+        # (the district office moved it meanwhile); the history has both moves.
+        self.saved_on_newer = False
         self.refresh()
 
     def refresh(self) -> None:
@@ -71,8 +88,22 @@ class ConcernsVM:
 
     def open(self, concern_id: str) -> Optional[Concern]:
         self.selected = self.service.get(concern_id)
-        self.change = StatusChangeForm(self.selected) if self.selected else None
+        self.change = self._form(self.selected) if self.selected else None
         return self.selected
+
+    def _form(self, concern: Concern) -> StatusChangeForm:
+        return StatusChangeForm(concern, self.service.choices(concern))
+
+    def reopen(self) -> None:
+        """Show the stored copy of the open concern (a sync changed it), keeping what was typed."""
+        if self.selected is None:
+            return
+        fresh = self.service.get(self.selected.id)
+        self.selected = fresh
+        earlier = self.change
+        self.change = self._form(fresh) if fresh else None
+        if self.change is not None and earlier is not None:
+            self.change.keep_typed(earlier)
 
     def close(self) -> None:
         self.selected = None
@@ -86,12 +117,23 @@ class ConcernsVM:
             form.errors = {"status": "choose_status"}
             return False
         try:
-            self.selected = self.service.change_status(self.selected.id, form.to, note=form.note,
-                                                       referred_to=form.referred_to)
+            saved = self.service.change_status(self.selected.id, form.to, note=form.note,
+                                               referred_to=form.referred_to, opened=form.concern)
+        except ChangedSinceOpened as exc:
+            # Changed meanwhile and this move is no longer possible: show the stored copy and its
+            # moves, keep the note and institution typed.
+            self.selected = exc.fresh
+            self.change = self._form(exc.fresh).keep_typed(form)
+            self.change.errors = dict(exc.errors)
+            self.saved_on_newer = False
+            self.refresh()
+            return False
         except SaveFailed as exc:
             form.errors = dict(exc.errors)
             return False
-        self.change = StatusChangeForm(self.selected)
+        self.saved_on_newer = saved.rev != form.concern.rev + 1  # the copy it went on was not the one shown
+        self.selected = saved
+        self.change = self._form(saved)
         self.refresh()
         return True
 

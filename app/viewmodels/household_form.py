@@ -5,13 +5,18 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from app.i18n import national_phone
+from app.text import to_ascii_digits
 from app.models import Gps, Household, Vulnerability
 from app.services.areas import AreaService
-from app.services.households import HouseholdService, SaveFailed
+from app.services.households import ChangedSinceOpened, HouseholdService, SaveFailed
 from app.services.parsing import InputError, parse_decimal
 from app.viewmodels.area_picker import AreaPickerVM
+from app.viewmodels.unsaved import UnsavedEdit
 
 VULNERABILITIES = [v.value for v in Vulnerability]
+# The form's fields in screen order, as they are listed when an edit has to be made again.
+FIELD_ORDER = ("head_name", "head_name_latin", "phone", "members", "village_code", "address", "vulnerabilities",
+               "consent_to_contact", "gps")
 
 
 @dataclass
@@ -50,12 +55,19 @@ class HouseholdFormVM:
                  household_id: Optional[str] = None):
         self.households = households
         self.household_id = household_id
+        self.areas = areas
+        self.lang = lang
         existing = households.find(household_id) if household_id else None
         self.exists = existing is not None
+        # The household as shown when the form opened: saving checks nobody changed it since.
+        self.opened: Optional[Household] = existing
         self.fields = HouseholdFields.of(existing) if existing else HouseholdFields()
         self.area = AreaPickerVM(areas, lang, existing.village_code if existing else "")
         self.errors: dict[str, str] = {}
         self.saved: Optional[Household] = None
+        # After a save refused because the household changed meanwhile: what the official had
+        # typed that the reloaded form no longer shows, to make it again.
+        self.unsaved: list[UnsavedEdit] = []
 
     @property
     def is_edit(self) -> bool:
@@ -105,18 +117,68 @@ class HouseholdFormVM:
         }
 
     def submit(self) -> Optional[Household]:
-        """Save when every field is valid; otherwise fill ``errors`` and save nothing."""
+        """Save when every field is valid; otherwise fill ``errors`` and save nothing.
+
+        When the household changed since the form was opened (a pull brought the district's
+        change), nothing is saved: the form reloads the stored values, ``errors`` says
+        ``changed_since_opened`` and ``unsaved`` lists what the official had typed.
+        """
         try:
             values = self.values()
-            self.saved = self.households.save(values, household_id=self.household_id)
+            self.saved = self.households.save(values, household_id=self.household_id, opened=self.opened)
+        except ChangedSinceOpened as exc:
+            self.reload(exc.fresh)
+            self.errors = {"__all__": exc.code}
+            return None
         except SaveFailed as exc:
             self.errors = dict(exc.errors)
             if "village_code" in self.errors and not self.area.village_code:
                 self.errors["village_code"] = "village_required"
             return None
         self.errors = {}
+        self.unsaved = []
         self.household_id = self.saved.id
+        self.opened = self.saved
         return self.saved
+
+    def reload(self, fresh: Household) -> None:
+        """Show ``fresh`` (the stored copy); keep aside the typed values it does not hold."""
+        typed, typed_village = self.fields, self.area.village_code
+        was = HouseholdFields.of(self.opened) if self.opened else HouseholdFields()
+        now = HouseholdFields.of(fresh)
+        unsaved: list[UnsavedEdit] = []
+        for name in FIELD_ORDER:
+            if name == "village_code":
+                mine, before, after = typed_village, self.opened.village_code if self.opened else "", fresh.village_code
+            elif name == "gps":
+                mine, before, after = ((f.gps_lat, f.gps_lon) for f in (typed, was, now))
+            else:
+                mine, before, after = (getattr(f, name) for f in (typed, was, now))
+            if not _same(mine, before) and not _same(mine, after):  # typed, and not what is stored now
+                unsaved.append(UnsavedEdit(name, mine))
+        self.unsaved = unsaved
+        self.fields = now
+        self.area = AreaPickerVM(self.areas, self.lang, fresh.village_code)
+        self.opened = fresh
+        self.exists = True
+
+    @property
+    def reloaded(self) -> bool:
+        """The last save was refused because the household changed since the form was opened."""
+        return self.errors.get("__all__") == ChangedSinceOpened.code
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as the official reads them: Khmer or Latin digits, spacing in a phone number."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, str) and isinstance(b, str):
+        return _plain(a) == _plain(b)
+    return a == b
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in to_ascii_digits(text) if not ch.isspace() and ch != "-")
 
 
 def _error_field(name: str) -> str:

@@ -5,14 +5,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Optional
 
-from app.models import ConcernCategory, Concern, Priority, Visit, VisitKind
+from app.models import ConcernCategory, Concern, Priority, Record, Visit, VisitKind
+from app.services.edits import ChangedSinceOpened
 from app.services.households import HouseholdService
 from app.services.parsing import InputError, parse_date, split_names
 from app.services.visits import ConcernInput, VisitErrors, VisitService
+from app.viewmodels.unsaved import UnsavedEdit
 
 CATEGORIES = [c.value for c in ConcernCategory]
 PRIORITIES = [p.value for p in Priority]
 KINDS = [k.value for k in VisitKind]
+VISIT_FIELDS = ("visited_on", "officials", "kind", "notes", "follow_up_on")
+CONCERN_FIELDS = ("category", "description", "priority")
 
 
 @dataclass
@@ -36,22 +40,27 @@ class VisitFormVM:
         self.saved: Optional[tuple[Visit, list[Concern]]] = None
         self._next_key = 0
         self.concerns: list[ConcernDraft] = []
+        # The visit and concerns as shown when the form opened: saving checks nobody changed them since.
+        self.opened: list[Record] = []
+        # After a save refused because the visit changed meanwhile: what the official had typed
+        # that the reloaded form no longer shows, to make it again.
+        self.unsaved: list[UnsavedEdit] = []
         if visit_id:
-            visit, concerns = visits.load(visit_id)
-            self.visited_on = visit.visited_on.strftime("%d/%m/%Y")
-            self.officials = ", ".join(visit.officials)
-            self.kind = visit.visit_kind.value
-            self.notes = visit.notes
-            self.follow_up_on = visit.follow_up_on.strftime("%d/%m/%Y") if visit.follow_up_on else ""
-            for c in concerns:
-                self.concerns.append(self._draft(category=c.category.value, description=c.description,
-                                                 priority=c.priority.value, id=c.id))
+            self._show(*visits.load(visit_id))
         else:
             self.visited_on = today().strftime("%d/%m/%Y")
             self.officials = official
             self.kind = VisitKind.household_visit.value
             self.notes = ""
             self.follow_up_on = ""
+
+    def _show(self, visit: Visit, concerns: list[Concern]) -> None:
+        """Fill the form from the stored visit and its concerns (drafts not saved yet are kept)."""
+        for name, value in _visit_texts(visit).items():
+            setattr(self, name, value)
+        new = [d for d in self.concerns if not d.id]
+        self.concerns = [self._draft(id=c.id, **_concern_texts(c)) for c in concerns] + new
+        self.opened = [visit, *concerns]
 
     @property
     def found(self) -> bool:
@@ -107,19 +116,66 @@ class VisitFormVM:
             self.saved = self.visits.save(
                 self.household_id, values,
                 [ConcernInput(d.category or None, d.description, d.priority, d.id) for d in self.concerns],
-                visit_id=self.visit_id,
+                visit_id=self.visit_id, opened=self.opened,
             )
+        except ChangedSinceOpened:
+            self.reload()
+            self.errors = {"__all__": ChangedSinceOpened.code}
+            return False
         except VisitErrors as exc:
             self.errors = {**exc.visit}
             for draft, errs in zip(self.concerns, exc.concerns):
                 draft.errors = dict(errs)
             return False
         self.errors = {}
+        self.unsaved = []
         visit, concerns = self.saved
         self.visit_id = visit.id
         for draft, concern in zip(self.concerns, concerns):
             draft.id = concern.id
+        self.opened = [visit, *concerns]
         return True
+
+    def reload(self) -> None:
+        """Show the stored visit and concerns again; keep aside the typed values they do not hold.
+
+        Concerns added in this form and not saved yet stay as typed: nobody else has them.
+        """
+        assert self.visit_id is not None
+        was = {r.id: _visit_texts(r) if isinstance(r, Visit) else _concern_texts(r) for r in self.opened}
+        typed = {name: getattr(self, name) for name in VISIT_FIELDS}
+        typed_concerns = {d.id: d for d in self.concerns if d.id}
+        self._show(*self.visits.load(self.visit_id))
+        unsaved = [UnsavedEdit("visit_kind" if name == "kind" else name, typed[name]) for name in VISIT_FIELDS
+                   if typed[name] not in (was.get(self.visit_id, {}).get(name), getattr(self, name))]
+        for number, draft in enumerate(self.concerns, start=1):
+            mine, before = typed_concerns.get(draft.id), was.get(draft.id)
+            if mine is None or before is None:
+                continue
+            unsaved += [UnsavedEdit(name, getattr(mine, name), concern=number) for name in CONCERN_FIELDS
+                        if getattr(mine, name) not in (before[name], getattr(draft, name))]
+        self.unsaved = unsaved
+
+    @property
+    def reloaded(self) -> bool:
+        """The last save was refused because the visit changed since the form was opened."""
+        return self.errors.get("__all__") == ChangedSinceOpened.code
+
+
+def _visit_texts(visit: Visit) -> dict[str, str]:
+    """A stored visit as the form's fields hold it."""
+    return {
+        "visited_on": visit.visited_on.strftime("%d/%m/%Y"),
+        "officials": ", ".join(visit.officials),
+        "kind": visit.visit_kind.value,
+        "notes": visit.notes,
+        "follow_up_on": visit.follow_up_on.strftime("%d/%m/%Y") if visit.follow_up_on else "",
+    }
+
+
+def _concern_texts(concern: Concern) -> dict[str, str]:
+    return {"category": concern.category.value, "description": concern.description,
+            "priority": concern.priority.value}
 
 
 def _check_concern(draft: ConcernDraft) -> dict[str, str]:

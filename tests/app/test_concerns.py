@@ -42,7 +42,7 @@ def test_filters_by_status_category_and_area(vm, data):
 def test_change_status_with_a_note_appends_history(vm, store):
     concern = vm.rows[0].concern
     vm.open(concern.id)
-    assert [s.value for s in vm.change.choices] == ["in_progress", "referred", "resolved", "escalated"]
+    assert [s.value for s in vm.change.choices] == ["in_progress", "referred", "resolved"]  # an official
     assert vm.change.to == ""  # never preselected
     assert not vm.submit_change() and vm.change.errors == {"status": "choose_status"}
     vm.change.to = "referred"
@@ -59,7 +59,7 @@ def test_change_status_with_a_note_appends_history(vm, store):
     assert (last.from_status, last.to_status, last.note, last.by) == (
         ConcernStatus.open, ConcernStatus.referred, "Sent the request letter", "Demo Official")
     assert saved.sync_state.value == "pending" and saved.rev == concern.rev + 1
-    assert [s.value for s in vm.change.choices] == ["open", "in_progress", "resolved", "escalated"]
+    assert [s.value for s in vm.change.choices] == ["open", "in_progress", "resolved"]
 
 
 def test_resolved_can_only_reopen(vm):
