@@ -14,6 +14,7 @@ The database URL may also come from PHUM_SERVER_DB; passwords from --password, P
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import os
 import sys
@@ -90,6 +91,12 @@ def _serve(args) -> int:
             print(f"seeded {line}", flush=True)
     settings = Settings(db_url=args.db, max_in_flight=args.max_in_flight, token_ttl_s=args.token_ttl)
     app = create_app(settings, db)
+    with db.session() as session:
+        app.state.villages.current(session)  # the gazetteer's village codes, loaded before the first push
+    # What is loaded now lives as long as the server: keep the cyclic GC from scanning it on every
+    # full collection (a push allocates enough to trigger several per batch).
+    gc.collect()
+    gc.freeze()
     print(f"Phum server on http://{args.host}:{args.port}/api/v1 (database {db.engine.url.render_as_string()})",
           flush=True)
     if args.seed_demo:

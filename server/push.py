@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -45,8 +46,9 @@ _MOVE_CHILD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values
     village_code=bindparam("b_village_code"), seq=bindparam("b_seq"))
 _INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_CONFLICT = ConflictRevision.__table__.insert()
+# Without the record's JSON: only a conflict answer and a concern's status check need it (read then).
 _COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.household_id, RecordRow.server_rev,
-            RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash, RecordRow.data)
+            RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Stored:
     base_rev: Optional[int]
     device_id: str
     content_hash: str
-    data: str
+    data: Optional[str] = None  # the stored JSON, when already at hand (see _Batch.data)
 
 
 class Rejected(Exception):
@@ -95,7 +97,13 @@ def first_problem(exc: ValidationError) -> Rejected:
     return Rejected(code, None if field_name == "__all__" else field_name, reason)
 
 
+# The form str(uuid.UUID(...)) gives: such a string is already its own normal form.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid_or_none(value: Any) -> Optional[str]:
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(str(value)))
     except (ValueError, TypeError, AttributeError):
@@ -141,6 +149,13 @@ class _Batch:
             self.cache[record_id] = Stored(*row) if row else None
         return self.cache[record_id]
 
+    def data(self, stored: Stored) -> dict:
+        """The stored record's JSON, read when first needed."""
+        if stored.data is None:
+            text = self.c.execute(select(RecordRow.data).where(RecordRow.id == stored.id)).scalar_one()
+            stored = self.cache[stored.id] = replace(stored, data=text)
+        return json.loads(stored.data)
+
     # ------------------------------------------------------------ decisions
 
     def decide(self, index: int, item: PushRecord) -> dict:
@@ -153,7 +168,9 @@ class _Batch:
         cls = RECORD_TYPES.get(item.type)
         if cls is None:
             raise Rejected("type_unknown", "type", f"Unknown record type {item.type!r}.")
-        data = {k: v for k, v in item.data.items() if k not in Record.LOCAL_FIELDS}
+        data = item.data
+        if not Record.LOCAL_FIELDS.isdisjoint(data):  # a device's local bookkeeping is not part of the record
+            data = {k: v for k, v in data.items() if k not in Record.LOCAL_FIELDS}
         try:
             model = cls.model_validate(data)
         except ValidationError as exc:
@@ -209,7 +226,7 @@ class _Batch:
     def _check_role(self, model: Record, existing: Optional[Stored]) -> None:
         if not isinstance(model, Concern) or self.actor.role in OFFICE_ROLES:
             return
-        before = json.loads(existing.data).get("status") if existing else None
+        before = self.data(existing).get("status") if existing else None
         if model.status in OFFICE_ONLY_STATUSES and before != model.status.value:
             raise Rejected("forbidden_role", "status",
                            f"Only a supervisor or admin may mark a concern {model.status.value}.")
@@ -278,7 +295,7 @@ class _Batch:
         return _result(item, "conflict", server_rev=existing.server_rev, code="conflict",
                        reason=f"Changed on the server since rev {item.base_rev}; the server's rev is "
                               f"{existing.server_rev}. Your version is kept on the server for review.",
-                       current={"server_rev": existing.server_rev, "data": json.loads(existing.data)})
+                       current={"server_rev": existing.server_rev, "data": self.data(existing)})
 
     def _audit(self, action: str, record_type: str, record_id: str, rev: int, server_rev: int, digest: str,
                seq: Optional[int]) -> dict:

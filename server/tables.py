@@ -26,6 +26,21 @@ class UtcDateTime(TypeDecorator):
         # SQLite keeps text without an offset: store UTC wall time, read it back as UTC.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect):
+        process = super().bind_processor(dialect)
+        last: list = [(None, None)]  # (value, bound): one tuple, swapped whole, so threads may share it
+
+        def bind(value):
+            # A push writes the same timestamp on a thousand rows: convert it once.
+            seen, bound = last[0]
+            if value is seen and value is not None:
+                return bound
+            bound = process(value)
+            last[0] = (value, bound)
+            return bound
+
+        return bind
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Optional
 import requests
 
 from app.models import Record
+from server.schemas import PushResponse
 from tests.support.live_server import Credentials, LiveServer
 
 
@@ -45,6 +46,7 @@ class Api:
         body = json.dumps({"device_id": device_id or self.device_id, "records": records}).encode()
         answer = self.push_raw(gzip.compress(body) if gzipped else body, gzipped=gzipped)
         assert answer.status_code == 200, answer.text
+        PushResponse.model_validate(answer.json())  # the documented shape, field by field
         results = answer.json()["results"]
         assert [r["id"] for r in results] == [r["id"] for r in records]
         return results
