@@ -29,6 +29,7 @@ from storage.repository import (
     RecordRepository,
     RecoveryReport,
     Store,
+    SyncCopy,
     VisitRepository,
 )
 from storage.search import AreaIndex, HouseholdIndex
@@ -328,6 +329,30 @@ class DocStore(Store):
         self._records.commit([["put", repo.table, record_id, doc] for repo, record_id, doc in stored])
         for repo, record_id, _ in stored:
             repo._index(record_id, repo.docs[record_id])  # the latest, should two threads save at once
+
+    def sync_copies(self, entries: Iterable[tuple[str, str]]) -> list[Optional[SyncCopy]]:
+        out: list[Optional[SyncCopy]] = []
+        for kind, record_id in entries:
+            doc = self.repository_for(kind).docs.get(record_id)
+            out.append(None if doc is None else SyncCopy(
+                kind, record_id, doc["rev"], SyncState(doc["sync_state"]), doc["server_rev"],
+                copy.deepcopy(doc["sync_error"]),
+                {k: v for k, v in doc.items() if k not in Record.LOCAL_FIELDS}))
+        return out
+
+    def save_sync(self, *copies: SyncCopy) -> None:
+        """One atomic commit of whole documents (the journal's unit), changed only in their sync
+        fields. No index follows: none is built on those fields (ids_in_state reads the documents)."""
+        ops: list[Op] = []
+        for c in copies:
+            repo = self.repository_for(c.kind)
+            doc = repo.docs.get(c.id)
+            if doc is None or doc["rev"] != c.rev:
+                continue
+            ops.append(["put", repo.table, c.id, {**doc, "sync_state": SyncState(c.sync_state).value,
+                                                  "server_rev": c.server_rev,
+                                                  "sync_error": copy.deepcopy(c.sync_error)}])
+        self._records.commit(ops)
 
     def applied_migrations(self) -> list[str]:
         return applied_names(self._records)

@@ -8,9 +8,9 @@ one suite against both.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Generic, Iterable, Optional, TypeVar
+from typing import Any, ClassVar, Generic, Iterable, Optional, TypeVar
 
 from app.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
 
@@ -65,6 +65,39 @@ class ConflictCopy:
     server_data: dict[str, Any]
     server_rev: int
     detected_at: datetime
+
+
+@dataclass(frozen=True)
+class SyncCopy:
+    """What a push reads and writes of a stored record: its sync bookkeeping and its wire form.
+
+    Read straight from the stored document: building the model would run every validator
+    again, which was most of a push's cost on the device. A push never changes a record's
+    content (the server validates every record it receives), so these are all it needs.
+    It answers the same calls as a Record for these fields (``kind``, ``wire()``,
+    ``model_copy(update=...)``), so the rules of sync/decisions.py take either.
+    """
+
+    SYNC_FIELDS: ClassVar[frozenset[str]] = frozenset({"sync_state", "server_rev", "sync_error"})
+
+    kind: str
+    id: str
+    rev: int
+    sync_state: SyncState
+    server_rev: Optional[int]
+    sync_error: Optional[dict[str, Any]]
+    data: dict[str, Any] = field(repr=False, compare=False)  # Record.wire() of the stored copy: read only
+
+    def wire(self) -> dict[str, Any]:
+        return self.data
+
+    def model_copy(self, *, update: dict[str, Any]) -> "SyncCopy":
+        """A copy with other sync bookkeeping; the content cannot change this way."""
+        if not self.SYNC_FIELDS.issuperset(update):
+            raise ValueError(f"a SyncCopy changes only {sorted(self.SYNC_FIELDS)}, not {sorted(update)}")
+        if "sync_state" in update:
+            update = {**update, "sync_state": SyncState(update["sync_state"])}
+        return replace(self, **update)
 
 
 @dataclass
@@ -211,9 +244,9 @@ class ConflictRepository(ABC):
 class Store(ABC):
     """The unit of work over all repositories.
 
-    ``save`` is the only way records are written: it validates nothing (records are already
-    valid models), writes all given records as one atomic, durable step and returns only
-    when they are on disk.
+    ``save`` is the only way records are written (``save_sync`` changes only their sync
+    bookkeeping): it validates nothing (records are already valid models), writes all given
+    records as one atomic, durable step and returns only when they are on disk.
     """
 
     households: HouseholdRepository
@@ -226,6 +259,17 @@ class Store(ABC):
 
     @abstractmethod
     def save(self, *records: Record) -> None: ...
+
+    @abstractmethod
+    def sync_copies(self, entries: Iterable[tuple[str, str]]) -> list[Optional[SyncCopy]]:
+        """(type, id) of records -> their SyncCopy, None where no such record is stored."""
+
+    @abstractmethod
+    def save_sync(self, *copies: SyncCopy) -> None:
+        """Write the sync bookkeeping (``sync_state``, ``server_rev``, ``sync_error``) of stored
+        records as one atomic, durable step, like ``save``; the content stays as stored. A copy
+        whose record was edited since it was read (another rev) or is gone is left out: its
+        sync state belongs to the newer edit."""
 
     @abstractmethod
     def applied_migrations(self) -> list[str]: ...

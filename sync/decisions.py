@@ -3,17 +3,23 @@
 The outbox is the records' ``sync_state`` (pending -> sending -> synced | rejected |
 conflict). The runner (sync/runner.py) reads records, calls these, and saves what they
 return; every rule about sync states lives here so it is tested without I/O.
+
+The push rules read and copy only a record's sync bookkeeping: they take a Record or the
+store's SyncCopy of one (the same fields, read without building the model) and return the
+same kind.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Union
 
 from pydantic import ValidationError
 
 from app.models import RECORD_TYPES, Record, SyncState
-from storage.repository import ConflictCopy
+from storage.repository import ConflictCopy, SyncCopy
+
+Sendable = Union[Record, SyncCopy]
 
 # The server handles households, then visits, then concerns; sending in that order means
 # a record's household is always in the same batch or an earlier one.
@@ -50,17 +56,17 @@ def plan_batches(outbox: Iterable[tuple[str, str]], *, batch_size: int = DEFAULT
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
-def push_entry(record: Record) -> dict[str, Any]:
+def push_entry(record: Sendable) -> dict[str, Any]:
     """A record as it goes in a push batch."""
     return {"type": record.kind, "id": record.id, "rev": record.rev, "base_rev": record.server_rev,
             "data": record.wire()}
 
 
-def mark_sending(record: Record) -> Record:
+def mark_sending(record: Sendable) -> Sendable:
     return record.model_copy(update={"sync_state": SyncState.sending, "sync_error": None})
 
 
-def unmark_sending(sent: Record, current: Optional[Record]) -> Optional[Record]:
+def unmark_sending(sent: Sendable, current: Optional[Sendable]) -> Optional[Sendable]:
     """After a batch that got no answer: back to pending, unless it was edited meanwhile."""
     if current is None or current.sync_state != SyncState.sending or current.rev != sent.rev:
         return None
@@ -79,14 +85,14 @@ class PushOutcome:
     """
 
     kind: str
-    record: Optional[Record] = None  # to save; None = nothing to write
+    record: Optional[Sendable] = None  # to save; None = nothing to write
     conflict: Optional[ConflictCopy] = None  # to keep for a supervisor
     code: str = ""
     reason: str = ""
     field: str = ""
 
 
-def apply_push_result(sent: Record, current: Optional[Record], result: dict[str, Any], *,
+def apply_push_result(sent: Sendable, current: Optional[Sendable], result: dict[str, Any], *,
                       now: datetime) -> PushOutcome:
     """How the answer to ``sent`` changes ``current`` (the local copy as it is now)."""
     status = result.get("status")

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Callable, Optional
 
 from app.models import Record, SyncState, utcnow
-from storage.repository import Area, ConflictCopy, NotFoundError, StoreError, Store
+from storage.repository import Area, ConflictCopy, NotFoundError, StoreError, Store, SyncCopy
 from sync import decisions
 from sync.outbox import store_lock
 from sync.transport import Refused, SyncError, Transport, Unreachable
@@ -194,17 +194,17 @@ class SyncRunner:
             if on_wire is not None:
                 self._done_with(on_wire, self._answer(on_wire, report), report, emit)
 
-    def _mark_sending(self, batch: list[tuple[str, str]]) -> list[Record]:
+    def _mark_sending(self, batch: list[tuple[str, str]]) -> list[SyncCopy]:
         with store_lock(self.store):
             # Read at the last moment: an edit saved since the sync started goes out, not an older copy.
-            current = [self._find(kind, record_id) for kind, record_id in batch]
+            current = self.store.sync_copies(batch)
             marked = [decisions.mark_sending(r) for r in current if r is not None and r.sync_state in (
                 SyncState.pending, SyncState.sending)]
             if marked:
-                self.store.save(*marked)  # durable before the request leaves: a crash resumes from here
+                self.store.save_sync(*marked)  # durable before the request leaves: a crash resumes from here
         return marked
 
-    def _send(self, marked: list[Record]) -> list[dict[str, Any]]:
+    def _send(self, marked: list[SyncCopy]) -> list[dict[str, Any]]:
         if not marked:
             return []
         return self.transport.push([decisions.push_entry(r) for r in marked], device_id=self.device_id)
@@ -220,13 +220,13 @@ class SyncRunner:
         report.sent += on_wire.size
         emit(SyncProgress("push", report.sent, report.total))
 
-    def _push_batch(self, marked: list[Record], report: SyncReport) -> None:
+    def _push_batch(self, marked: list[SyncCopy], report: SyncReport) -> None:
         """Send records already marked ``sending`` and apply the answers."""
         results = self._results_or_halves(marked, lambda: self._send(marked), report)
         if results is not None:
             self._apply_results(marked, results, report)
 
-    def _results_or_halves(self, marked: list[Record], answer: Callable[[], list[dict[str, Any]]],
+    def _results_or_halves(self, marked: list[SyncCopy], answer: Callable[[], list[dict[str, Any]]],
                            report: SyncReport) -> Optional[list[dict[str, Any]]]:
         """The answers; a batch too large for the server (413) goes again in halves (then None).
         No answer: the batch goes back to pending and the error goes up."""
@@ -244,24 +244,15 @@ class SyncRunner:
             self._unmark(marked)
             raise
 
-    def _current(self, sent: list[Record]) -> list[Optional[Record]]:
-        """The stored copies of records we marked ``sending``, read cheaply.
+    def _current(self, sent: list[SyncCopy]) -> list[Optional[SyncCopy]]:
+        """The sync bookkeeping of the records we sent, as stored now (an edit may have come meanwhile)."""
+        return self.store.sync_copies([(r.kind, r.id) for r in sent])
 
-        Only this runner marks ``sending`` and every edit makes a record pending, so a record
-        still ``sending`` is exactly what we marked; only the others are read again.
-        """
-        if len(sent) <= 8:
-            return [self._find(r.kind, r.id) for r in sent]
-        untouched: set[str] = set()
-        for kind in {r.kind for r in sent}:
-            untouched.update(self.store.repository_for(kind).ids_in_state(SyncState.sending))
-        return [r if r.id in untouched else self._find(r.kind, r.id) for r in sent]
-
-    def _apply_results(self, sent: list[Record], results: list[dict[str, Any]], report: SyncReport) -> None:
+    def _apply_results(self, sent: list[SyncCopy], results: list[dict[str, Any]], report: SyncReport) -> None:
         by_id = {str(r.get("id")): r for r in results}
         now = self.now()
         with store_lock(self.store):
-            to_save: list[Record] = []
+            to_save: list[SyncCopy] = []
             copies: list[ConflictCopy] = []
             for record, current in zip(sent, self._current(sent)):
                 result = by_id.get(record.id)
@@ -276,9 +267,9 @@ class SyncRunner:
             for copy in copies:  # the server's copy first: a record in conflict always has one
                 self.store.conflicts.put(copy)
             if to_save:
-                self.store.save(*to_save)
+                self.store.save_sync(*to_save)
 
-    def _tally(self, record: Record, outcome: decisions.PushOutcome, report: SyncReport) -> None:
+    def _tally(self, record: SyncCopy, outcome: decisions.PushOutcome, report: SyncReport) -> None:
         if outcome.kind == "accepted":
             report.accepted += 1
         elif outcome.kind == "duplicate":
@@ -293,13 +284,13 @@ class SyncRunner:
         elif outcome.kind == "requeued":
             report.requeued += 1
 
-    def _unmark(self, sent: list[Record]) -> None:
+    def _unmark(self, sent: list[SyncCopy]) -> None:
         """No answer for this batch: back to pending (the server may have it; resending is harmless)."""
         with store_lock(self.store):
             back = [decisions.unmark_sending(r, current) for r, current in zip(sent, self._current(sent))]
             back = [r for r in back if r is not None]
             if back:
-                self.store.save(*back)
+                self.store.save_sync(*back)
 
     # ---------------------------------------------------------------- pull
 
@@ -422,7 +413,7 @@ def _conflict(store: Store, record_id: str) -> ConflictCopy:
 class _OnWire:
     """A batch whose request is out: the records as marked, the answer to come, its outbox size."""
 
-    marked: list[Record]
+    marked: list[SyncCopy]
     future: Future
     size: int
 

@@ -61,6 +61,50 @@ def test_the_outbox_is_the_records_in_a_sync_state(store, reopen):
     assert store.households.ids_in_state(SyncState.pending) == []
 
 
+def test_a_sync_copy_is_a_records_bookkeeping_and_wire_form_read_without_the_model(store):
+    h = household(1, sync_state=SyncState.rejected, server_rev=3, sync_error={"code": "phone_invalid"})
+    v = visit(h)
+    c = concern(h, v)
+    store.save(h, v, c)
+    copies = store.sync_copies([("household", h.id), ("concern", c.id), ("visit", v.id),
+                                ("visit", "00000000-0000-4000-8000-000000000000")])
+    assert [(x.kind, x.id, x.rev) for x in copies[:3]] == [("household", h.id, 1), ("concern", c.id, 1),
+                                                           ("visit", v.id, 1)]
+    assert copies[3] is None
+    assert (copies[0].sync_state, copies[0].server_rev, copies[0].sync_error) == (
+        SyncState.rejected, 3, {"code": "phone_invalid"})
+    assert [x.wire() for x in copies[:3]] == [h.wire(), c.wire(), v.wire()]
+    with pytest.raises(ValueError):
+        copies[0].model_copy(update={"members": 9})  # content never changes this way
+
+
+def test_saving_sync_bookkeeping_changes_only_those_fields_durably(store, reopen):
+    h = household(1)
+    v = visit(h)
+    store.save(h, v)
+    sent_h, sent_v = store.sync_copies([("household", h.id), ("visit", v.id)])
+    store.save_sync(sent_h.model_copy(update={"sync_state": SyncState.synced, "server_rev": 4}),
+                    sent_v.model_copy(update={"sync_state": "rejected", "sync_error": {"code": "x", "field": None}}))
+    store = reopen(store)
+    got_h, got_v = store.households.get(h.id), store.visits.get(v.id)
+    assert (got_h.sync_state, got_h.server_rev) == (SyncState.synced, 4)
+    assert (got_v.sync_state, got_v.sync_error) == (SyncState.rejected, {"code": "x", "field": None})
+    assert got_h.model_copy(update={"sync_state": h.sync_state, "server_rev": None}) == h
+    assert store.households.search("សុខ")[0].id == h.id
+    assert store.households.ids_in_state(SyncState.pending) == []
+
+
+def test_sync_bookkeeping_read_before_an_edit_never_lands_on_the_edit(store, reopen):
+    h = household(1)
+    store.save(h)
+    [sent] = store.sync_copies([("household", h.id)])
+    store.save(h.edited(members=6))  # the official edits while the copy is on its way
+    store.save_sync(sent.model_copy(update={"sync_state": SyncState.synced, "server_rev": 1}))
+    store = reopen(store)
+    got = store.households.get(h.id)
+    assert (got.rev, got.members, got.sync_state, got.server_rev) == (2, 6, SyncState.pending, None)
+
+
 @pytest.mark.parametrize("typed", ["ស្រីមុំ", "ស្រី", "SOK", "sok sr", "chan", "  sok  "])
 def test_households_are_found_by_part_of_a_khmer_or_latin_name(store, typed):
     found = household(1, head_name="សុខ ស្រីមុំ", head_name_latin="Sok Sreymom")

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from app.models import ConcernStatus, Household, SyncState
-from storage.repository import ConflictCopy
+from storage.repository import ConflictCopy, SyncCopy
 from sync import decisions
 from tests.sync.records import concern, day_of_work, household, visit
 
@@ -131,6 +131,29 @@ def test_conflict_keeps_the_local_version_and_the_servers_current_copy():
 def test_an_answer_for_a_record_no_longer_on_the_device_changes_nothing():
     sent = decisions.mark_sending(household())
     assert decisions.apply_push_result(sent, None, answer(sent, "accepted", server_rev=1), now=NOW).kind == "gone"
+
+
+def sync_copy(record):
+    """The store's SyncCopy of ``record`` (what the runner reads instead of the model)."""
+    return SyncCopy(record.kind, record.id, record.rev, record.sync_state, record.server_rev, record.sync_error,
+                    record.wire())
+
+
+def test_the_push_rules_answer_the_same_for_the_stores_sync_copy_of_a_record():
+    h = synced(household(), 2).edited(members=4)
+    sent = decisions.mark_sending(sync_copy(h))
+    assert isinstance(sent, SyncCopy) and sent.sync_state == SyncState.sending
+    assert decisions.push_entry(sent) == decisions.push_entry(h)
+    for status, record in (("accepted", decisions.mark_sending(h)), ("accepted", sent)):
+        out = decisions.apply_push_result(record, record, answer(record, status, server_rev=3), now=NOW)
+        assert (out.record.sync_state, out.record.server_rev, out.record.rev) == (SyncState.synced, 3, h.rev)
+    edited = sync_copy(h.edited(members=5))
+    out = decisions.apply_push_result(sent, edited, answer(sent, "accepted", server_rev=3), now=NOW)
+    assert out.kind == "requeued" and out.record == edited.model_copy(
+        update={"sync_state": SyncState.pending, "server_rev": 3})
+    out = decisions.apply_push_result(sent, sent, answer(sent, "rejected", code="phone_invalid"), now=NOW)
+    assert out.record.sync_error == {"code": "phone_invalid", "reason": "", "field": None}
+    assert decisions.unmark_sending(sent, sent).sync_state == SyncState.pending
 
 
 def test_an_unknown_answer_is_an_error_not_a_silent_success():
