@@ -18,16 +18,16 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.models import ERROR_CODES, RECORD_TYPES, Concern, ConcernStatus, Household, Record, field_errors, utcnow
+from app.models import ERROR_CODES, RECORD_TYPES, ConcernStatus, Record, field_errors, utcnow
 from server.auth import OFFICE_ROLES, Actor
 from server.db import Database, SerialSession
 from server.reference import VillageCodes
@@ -35,6 +35,7 @@ from server.schemas import PushRecord
 from server.tables import AuditEntry, ConflictRevision, RecordRow
 
 TYPE_ORDER = {"household": 0, "visit": 1, "concern": 2}
+_PARENTS = {"household": (), "visit": ("household_id",), "concern": ("household_id", "visit_id")}
 # Reporting a concern to national level is a district decision.
 OFFICE_ONLY_STATUSES = {ConcernStatus.escalated}
 
@@ -51,8 +52,7 @@ _COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.hous
             RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash)
 
 
-@dataclass(frozen=True)
-class Stored:
+class Stored(NamedTuple):
     """What the push needs to know of a record the server holds (or will once the batch is written)."""
 
     id: str
@@ -133,7 +133,7 @@ class _Batch:
         ids: set[str] = set()
         for item in items:
             for value in (item.id, item.data.get("household_id"), item.data.get("visit_id")):
-                norm = _uuid_or_none(value)
+                norm = None if value is None else _uuid_or_none(value)
                 if norm:
                     ids.add(norm)
         found: dict[str, Optional[Stored]] = {i: None for i in ids}
@@ -153,7 +153,7 @@ class _Batch:
         """The stored record's JSON, read when first needed."""
         if stored.data is None:
             text = self.c.execute(select(RecordRow.data).where(RecordRow.id == stored.id)).scalar_one()
-            stored = self.cache[stored.id] = replace(stored, data=text)
+            stored = self.cache[stored.id] = stored._replace(data=text)
         return json.loads(stored.data)
 
     # ------------------------------------------------------------ decisions
@@ -184,7 +184,7 @@ class _Batch:
             raise Rejected("id_mismatch", "id", f"Id {model.id} belongs to a {existing.type} on the server.")
         village, household_id = self._place(model)
         if not self.actor.covers(village) or (existing is not None and not self.actor.covers(existing.village_code)):
-            raise Rejected("outside_area", "village_code" if isinstance(model, Household) else "household_id",
+            raise Rejected("outside_area", "village_code" if model.kind == "household" else "household_id",
                            f"Village {village} is outside your area {self.actor.area_code or '(none)'}.")
         self._check_role(model, existing)
         text, digest = canonical(model)
@@ -205,7 +205,7 @@ class _Batch:
 
     def _place(self, model: Record) -> tuple[str, str]:
         """(village code, household id) of a record: a visit or concern lives where its household does."""
-        if isinstance(model, Household):
+        if model.kind == "household":
             if self.villages is not None and model.village_code not in self.villages:
                 raise Rejected("village_code_invalid", "village_code",
                                f"Village code {model.village_code} is not in the server's gazetteer.")
@@ -214,7 +214,7 @@ class _Batch:
         if household is None or household.type != "household":
             raise Rejected("household_missing", "household_id",
                            f"The server has no household {model.household_id}; send it first.")
-        if isinstance(model, Concern):
+        if model.kind == "concern":
             visit = self.get(model.visit_id)
             if visit is None or visit.type != "visit":
                 raise Rejected("visit_missing", "visit_id", f"The server has no visit {model.visit_id}; send it first.")
@@ -224,7 +224,7 @@ class _Batch:
         return household.village_code, household.id
 
     def _check_role(self, model: Record, existing: Optional[Stored]) -> None:
-        if not isinstance(model, Concern) or self.actor.role in OFFICE_ROLES:
+        if model.kind != "concern" or self.actor.role in OFFICE_ROLES:
             return
         before = self.data(existing).get("status") if existing else None
         if model.status in OFFICE_ONLY_STATUSES and before != model.status.value:
@@ -242,7 +242,7 @@ class _Batch:
     # ------------------------------------------------------------ queued writes
 
     def _needs(self, model: Record) -> tuple[str, ...]:
-        return tuple(getattr(model, name) for name in ("household_id", "visit_id") if hasattr(model, name))
+        return tuple(getattr(model, name) for name in _PARENTS[model.kind])
 
     def _accept(self, index: int, item: PushRecord, model: Record, text: str, digest: str, village: str,
                 household_id: str, existing: Optional[Stored]) -> dict:
@@ -275,7 +275,7 @@ class _Batch:
             rows.append((_MOVE_CHILD, {"b_id": child_id, "b_village_code": village, "b_seq": self.tx.next_seq()}))
             cached = self.cache.get(child_id)
             if cached is not None:
-                self.cache[child_id] = replace(cached, village_code=village)
+                self.cache[child_id] = cached._replace(village_code=village)
         return rows
 
     def _conflict(self, index: int, item: PushRecord, model: Record, text: str, digest: str,

@@ -48,13 +48,16 @@ class VillageCodes:
 
     def current(self, session: Session) -> Optional[frozenset[str]]:
         """None when no gazetteer is loaded (then any 8-digit code is taken)."""
-        gazetteer = _current(session)
-        if gazetteer is None:
+        # Asked on every push: only the version, on the connection (no ORM object to build).
+        version = session.connection().execute(
+            select(Gazetteer.version).where(Gazetteer.current.is_(True)).order_by(Gazetteer.id.desc()).limit(1)
+        ).scalar()
+        if version is None:
             return None
         with self._lock:
-            if self._version != gazetteer.version:
+            if self._version != version:
                 self._codes = frozenset(session.execute(select(Area.code).where(Area.level == "village")).scalars())
-                self._version = gazetteer.version
+                self._version = version
             return self._codes
 
 
