@@ -19,7 +19,7 @@ from app.models import Record, SyncState, utcnow
 from storage.repository import Area, ConflictCopy, NotFoundError, StoreError, Store, SyncCopy
 from sync import decisions
 from sync.outbox import store_lock
-from sync.transport import Refused, SyncError, Transport, Unreachable
+from sync.transport import PushBody, Refused, SyncError, Transport, Unreachable
 
 log = logging.getLogger("phum.sync")
 
@@ -175,20 +175,21 @@ class SyncRunner:
         report.total = len(outbox)
         emit(SyncProgress("push", 0, report.total))
         # One batch on the wire at a time (the server must hold a batch's households before the
-        # next batch's visits arrive); the device's own work overlaps it: the next batch is read
-        # and marked, and the answers to the previous one saved, while a batch is on the wire.
+        # next batch's visits arrive); the device's own work overlaps it: the next batch is read,
+        # marked and encoded, and the answers to the previous one saved, while a batch is on the wire.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="phum-push") as wire:
             on_wire: Optional[_OnWire] = None
             for batch in decisions.plan_batches(outbox, batch_size=self.batch_size):
                 marked = self._mark_sending(batch)
                 answered: Optional[tuple[_OnWire, Optional[list[dict[str, Any]]]]] = None
-                if on_wire is not None:
-                    try:
+                try:
+                    body = self._encode(marked)
+                    if on_wire is not None:
                         answered = (on_wire, self._answer(on_wire, report))
-                    except BaseException:
-                        self._unmark(marked)
-                        raise
-                on_wire = _OnWire(marked, wire.submit(self._send, marked), len(batch))
+                except BaseException:
+                    self._unmark(marked)
+                    raise
+                on_wire = _OnWire(marked, wire.submit(self._send, marked, body), len(batch))
                 if answered is not None:
                     self._done_with(*answered, report, emit)
             if on_wire is not None:
@@ -204,10 +205,15 @@ class SyncRunner:
                 self.store.save_sync(*marked)  # durable before the request leaves: a crash resumes from here
         return marked
 
-    def _send(self, marked: list[SyncCopy]) -> list[dict[str, Any]]:
+    def _encode(self, marked: list[SyncCopy]) -> Optional[PushBody]:
+        if not marked:
+            return None
+        return self.transport.encode_push([decisions.push_entry(r) for r in marked], device_id=self.device_id)
+
+    def _send(self, marked: list[SyncCopy], body: Optional[PushBody] = None) -> list[dict[str, Any]]:
         if not marked:
             return []
-        return self.transport.push([decisions.push_entry(r) for r in marked], device_id=self.device_id)
+        return self.transport.send_push(body or self._encode(marked))
 
     def _answer(self, on_wire: "_OnWire", report: SyncReport) -> Optional[list[dict[str, Any]]]:
         """The answers to a batch on the wire; None when it had to go again in halves (done)."""

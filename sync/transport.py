@@ -113,6 +113,15 @@ class HttpResponse:
 Send = Callable[[HttpRequest], HttpResponse]
 
 
+@dataclass(frozen=True)
+class PushBody:
+    """A push request body as it goes on the wire, and how many records it carries."""
+
+    body: bytes
+    headers: dict[str, str]  # Content-Type, Content-Encoding
+    count: int
+
+
 def check_server_url(url: str, *, allow_insecure: bool = False) -> str:
     """The server's base URL, normalised (no trailing slash, no API prefix).
 
@@ -227,9 +236,18 @@ class Transport:
 
     def push(self, records: list[dict[str, Any]], *, device_id: str) -> list[dict[str, Any]]:
         """Send one batch; one result per record, in request order."""
-        answer = self._call("POST", "/sync/push", {"device_id": device_id, "records": records}, compress=True)
+        return self.send_push(self.encode_push(records, device_id=device_id))
+
+    def encode_push(self, records: list[dict[str, Any]], *, device_id: str) -> "PushBody":
+        """The request body of a push (JSON, gzip), made ahead: while another batch is on the wire."""
+        body, headers = self._encode({"device_id": device_id, "records": records}, compress=True)
+        return PushBody(body, headers, len(records))
+
+    def send_push(self, push: "PushBody") -> list[dict[str, Any]]:
+        """Send a body made by ``encode_push``; one result per record, in request order."""
+        answer = self._exchange("POST", "/sync/push", push.body, push.headers)
         results = answer.get("results") if isinstance(answer, dict) else None
-        if not isinstance(results, list) or len(results) != len(records):
+        if not isinstance(results, list) or len(results) != push.count:
             raise Unreachable("push answer does not have one result per record", code="bad_response")
         return results
 
@@ -262,17 +280,24 @@ class Transport:
     # ---------------------------------------------------------------- plumbing
 
     def _call(self, method: str, path: str, payload: Any, *, auth: bool = True, compress: bool = False) -> Any:
+        body, headers = self._encode(payload, compress=compress) if payload is not None else (None, {})
+        return self._exchange(method, path, body, headers, auth=auth)
+
+    def _encode(self, payload: Any, *, compress: bool) -> tuple[bytes, dict[str, str]]:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if compress:
+            body = gzip.compress(body, compresslevel=self.gzip_level, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+        return body, headers
+
+    def _exchange(self, method: str, path: str, body: Optional[bytes], content_headers: dict[str, str], *,
+                  auth: bool = True) -> Any:
         url = self.base_url + API_PREFIX + path
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": f"phum/{APP_VERSION}"}
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        body: Optional[bytes] = None
-        if payload is not None:
-            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-            if compress:
-                body = gzip.compress(body, compresslevel=self.gzip_level, mtime=0)
-                headers["Content-Encoding"] = "gzip"
+        headers.update(content_headers)
         request = HttpRequest(method, url, headers, body, self.timeout)
         try:
             response = self._send(request)
