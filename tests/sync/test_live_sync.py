@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 
 import pytest
@@ -258,3 +259,40 @@ def test_a_lost_answer_then_a_district_change_ends_with_the_districts_version_on
     finally:
         phone.store.close()
         real.close()
+
+
+def test_a_phone_restored_from_an_older_backup_gets_its_own_newer_versions_back(tmp_path, server):
+    # Why pull sends a device its own accepted versions too: they are how a store that went back
+    # in time (a restored backup, a recovery after damage) catches up. device.json, and so the
+    # device id, stays the same meanwhile.
+    who = server.official
+
+    def phone():
+        return make_device(tmp_path, "phone", server.base_url, who.username, who.password)
+
+    def close(device):
+        device.account.runner().transport.close()
+        device.store.close()
+
+    device = phone()
+    h = household(1, village=DEMO_VILLAGE, members=1)
+    device.store.save(h)
+    assert device.sync().accepted == 1
+    device_id = device.account.device_id
+    close(device)
+    records = tmp_path / "phone" / "records"
+    shutil.copytree(records, tmp_path / "backup")
+    device = phone()
+    save_local_edit(device.store, device.get(h).edited(members=5))
+    assert device.sync().accepted == 1
+    close(device)
+    shutil.rmtree(records)
+    shutil.copytree(tmp_path / "backup", records)
+    restored = phone()
+    try:
+        assert restored.account.device_id == device_id and restored.get(h).members == 1
+        assert restored.sync().ok
+        got = restored.get(h)
+        assert (got.members, got.server_rev, got.sync_state) == (5, 2, SyncState.synced)
+    finally:
+        close(restored)
