@@ -6,6 +6,7 @@ Every rule that can fail raises a pydantic error whose ``type`` is a stable code
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -139,7 +140,13 @@ def _village_code(value: Any) -> str:
     return code
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: Any) -> str:
+    # Stored and synced ids are already canonical: skip the (slower) parse for them.
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(str(value)))
     except (ValueError, AttributeError, TypeError):
