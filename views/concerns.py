@@ -33,7 +33,6 @@ class ConcernsScreen(Screen):
         self.summary = muted("")
         self.area_chip = ft.Row(spacing=4, visible=False)
         self.detail = ft.Container(expand=True)
-        self._seen = None
 
     @property
     def title(self) -> str:
@@ -225,12 +224,8 @@ class ConcernsScreen(Screen):
         self.env.page.update()
 
     def status_changed(self) -> bool:
-        status = self.env.ctx.status
-        seen = (status.running, id(status.last_report))
-        if seen == self._seen or status.running:
-            self._seen = seen
+        if not self.sync_settled():
             return False
-        self._seen = seen
         self.vm.refresh()
         selected, form = self.vm.selected, self.vm.change
         if selected is not None and form is not None and form.concern.rev != selected.rev:

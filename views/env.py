@@ -84,5 +84,16 @@ class Screen(ABC):
         """The app status changed (sync finished, went offline…). Return True when the body changed."""
         return False
 
+    _status_seen: Optional[tuple] = None
+
+    def sync_settled(self, *extra: Any) -> bool:
+        """True once for each sync that ended (or change of ``extra``) since the screen last
+        looked; never while a sync runs, so a screen repaints once with what the sync brought."""
+        status = self.env.ctx.status
+        seen = (status.running, id(status.last_report), *extra)
+        settled = seen != self._status_seen and not status.running
+        self._status_seen = seen
+        return settled
+
     def dispose(self) -> None:
         pass

@@ -22,7 +22,6 @@ class HouseholdDetailScreen(Screen):
         self.household_id = household_id
         self.history: HouseholdHistory | None = env.ctx.households.history(household_id)
         self.holder = ft.Container(expand=True)
-        self._seen = None
 
     @property
     def title(self) -> str:
@@ -142,12 +141,8 @@ class HouseholdDetailScreen(Screen):
         ))
 
     def status_changed(self) -> bool:
-        status = self.env.ctx.status
-        seen = (status.running, id(status.last_report))
-        if seen == self._seen or status.running:
-            self._seen = seen
+        if not self.sync_settled():
             return False
-        self._seen = seen
         self.history = self.env.ctx.households.history(self.household_id)
         self._paint()
         return True

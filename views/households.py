@@ -30,8 +30,7 @@ class HouseholdsScreen(Screen):
         self.summary = muted("")
         self.list = ft.ListView(expand=True, spacing=0, on_scroll=self._on_scroll, scroll_interval=150,
                                 padding=ft.Padding.only(bottom=80))
-        status = env.ctx.status
-        self._seen = (status.running, id(status.last_report), status.pending)
+        self.sync_settled(env.ctx.status.pending)  # what is painted now is up to date
         self._paint()
 
     # ---------------------------------------------------------------- layout
@@ -172,12 +171,8 @@ class HouseholdsScreen(Screen):
 
     def status_changed(self) -> bool:
         # When a sync ends it may have brought households or changed sync marks: refresh what is shown.
-        status = self.env.ctx.status
-        seen = (status.running, id(status.last_report), status.pending)
-        if seen == self._seen or status.running:
-            self._seen = seen
+        if not self.sync_settled(self.env.ctx.status.pending):
             return False
-        self._seen = seen
         self.vm.refresh(keep_length=True)
         self._paint()
         return True
