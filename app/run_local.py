@@ -20,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Optional
 
+from storage.journal import StoreLockedError
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -125,6 +127,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                no_cdn=True)
     except KeyboardInterrupt:
         pass
+    except StoreLockedError:
+        print(f"run_local: the device data in {data_dir} is open in another process: is Phum already running?",
+              file=sys.stderr, flush=True)
+        return 1
     except RuntimeError as exc:
         print(f"run_local: {exc}", file=sys.stderr, flush=True)
         if server is not None:
