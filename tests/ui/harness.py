@@ -213,6 +213,21 @@ class Ui:
                     raise
                 time.sleep(0.3)
 
+    def click_until_shown(self, identifier: str, text: str, attempts: int = 3) -> Locator:
+        """Tap, then wait for ``text``; tap again if the node was redrawn under the tap.
+
+        While a list re-renders for the last key typed, a semantic tap can reach a node that
+        Flutter has just replaced and is dropped without effect (a person would tap again).
+        """
+        for attempt in range(attempts):
+            self.click(identifier)
+            try:
+                return self.text(text, timeout=5_000 if attempt < attempts - 1 else 20_000)
+            except AssertionError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError(f"{text!r} never shown after tapping {identifier}")
+
     def field(self, identifier: str) -> Locator:
         return self.wait(identifier).locator("input, textarea").first
 

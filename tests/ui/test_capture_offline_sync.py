@@ -92,8 +92,7 @@ def test_field_day_offline_then_sync(browser, tmp_path, size, lang):
             ui.type("household-phone", "០១២ ៣៤")
             ui.type("village-filter", "អូរធំ" if lang == "km" else "Ou Thum")
             expect(ui.tid("village-match-0")).to_contain_text("បន្ទាយនាង" if lang == "km" else "Banteay Neang")
-            ui.click("village-match-0")
-            ui.text(tr("area.chosen", area="").rstrip())
+            ui.click_until_shown("village-match-0", tr("area.chosen", area="").rstrip())
             ui.click("save-household")
             error = ui.page.get_by_text(tr.error("phone_too_short")).first
             expect(error).to_be_visible()
