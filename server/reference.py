@@ -8,28 +8,15 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import load_catalog
 from app.models import ConcernCategory
 from server.db import Database
 from server.tables import Area, Gazetteer
 
-CATEGORY_NAMES: dict[ConcernCategory, tuple[str, str]] = {
-    ConcernCategory.water: ("Water", "ទឹក"),
-    ConcernCategory.roads: ("Roads", "ផ្លូវ"),
-    ConcernCategory.irrigation: ("Irrigation", "ប្រព័ន្ធធារាសាស្ត្រ"),
-    ConcernCategory.land: ("Land", "ដីធ្លី"),
-    ConcernCategory.documents: ("Documents / One Window services", "ឯកសារ / សេវាច្រកចេញចូលតែមួយ"),
-    ConcernCategory.health: ("Health", "សុខភាព"),
-    ConcernCategory.education: ("Education", "អប់រំ"),
-    ConcernCategory.agriculture: ("Agriculture", "កសិកម្ម"),
-    ConcernCategory.disaster_aid: ("Disaster and drought aid", "ជំនួយគ្រោះមហន្តរាយ និងរាំងស្ងួត"),
-    ConcernCategory.security: ("Security and safety", "សន្តិសុខ សុវត្ថិភាព"),
-    ConcernCategory.electricity: ("Electricity", "អគ្គិសនី"),
-    ConcernCategory.other: ("Other", "ផ្សេងៗ"),
-}
-
-
 def categories() -> list[dict]:
-    return [{"code": c.value, "name_en": CATEGORY_NAMES[c][0], "name_km": CATEGORY_NAMES[c][1]}
+    """The concern categories, named as the app names them (one catalogue: assets/i18n)."""
+    en, km = load_catalog("en"), load_catalog("km")
+    return [{"code": c.value, "name_en": en[f"category.{c.value}"], "name_km": km[f"category.{c.value}"]}
             for c in ConcernCategory]
 
 
