@@ -150,7 +150,9 @@ def test_a_push_conflict_keeps_both_versions_until_someone_chooses(store, server
     assert server.records[h.id]["data"]["members"] == 9  # nothing overwritten
 
 
-def test_keeping_the_local_version_of_a_conflict_wins_on_the_next_sync(store, server):
+def in_conflict(store, server):
+    """A synced household the office changed (members 9) while the device changed it too (members 4),
+    after the sync that found the conflict."""
     h = household()
     store.save(h)
     runner = runner_for(store, server)
@@ -158,6 +160,11 @@ def test_keeping_the_local_version_of_a_conflict_wins_on_the_next_sync(store, se
     server.district_change(h.id, members=9)
     save_local_edit(store, store.households.get(h.id).edited(members=4))
     runner.sync_now()
+    return h, runner
+
+
+def test_keeping_the_local_version_of_a_conflict_wins_on_the_next_sync(store, server):
+    h, runner = in_conflict(store, server)
     keep_local(store, h.id)
     assert store.conflicts.find(h.id) is None
     assert runner.sync_now().accepted == 1
@@ -166,13 +173,7 @@ def test_keeping_the_local_version_of_a_conflict_wins_on_the_next_sync(store, se
 
 
 def test_keeping_the_server_version_of_a_conflict_replaces_the_local_copy(store, server):
-    h = household()
-    store.save(h)
-    runner = runner_for(store, server)
-    runner.sync_now()
-    server.district_change(h.id, members=9)
-    save_local_edit(store, store.households.get(h.id).edited(members=4))
-    runner.sync_now()
+    h, runner = in_conflict(store, server)
     kept = keep_server(store, h.id)
     assert kept.members == 9 and store.households.get(h.id).sync_state == SyncState.synced
     assert store.conflicts.all() == []
