@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 APP_NAME = "phum"
-APP_VERSION = "0.1.0"
 
 
 def data_dir() -> Path:

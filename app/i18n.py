@@ -64,7 +64,7 @@ class Translator:
         return key in self._catalog
 
     def error(self, code: Optional[str], reason: Optional[str] = None) -> str:
-        """A stable error code (app.models.ERROR_CODES or a sync code) as a sentence."""
+        """A stable error code (records.models.ERROR_CODES or a sync code) as a sentence."""
         if not code:
             return reason or self("error.unknown")
         key = f"error.{code}"

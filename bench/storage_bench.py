@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.models import Concern, ConcernCategory, Household, Visit  # noqa: E402
+from records.models import Concern, ConcernCategory, Household, Visit  # noqa: E402
 
 GAZETTEER = ROOT.parent / "shared" / "data" / "cambodia-admin-areas.csv"
 FAMILY = [("សុខ", "Sok"), ("ចាន់", "Chan"), ("គឹម", "Kim"), ("ហេង", "Heng"), ("លី", "Ly"), ("ម៉ៅ", "Mao"),

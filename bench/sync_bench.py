@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.models import Concern, ConcernCategory, Household, Priority, Record, SyncState, Visit  # noqa: E402
+from records.models import Concern, ConcernCategory, Household, Priority, Record, SyncState, Visit  # noqa: E402
 from storage.tiny import TinyStore  # noqa: E402
 from sync.account import SyncAccount  # noqa: E402
 from sync.runner import SyncProgress, SyncReport  # noqa: E402

@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.models import Concern, Household, Visit  # noqa: E402
+from records.models import Concern, Household, Visit  # noqa: E402
 from storage.repository import Area  # noqa: E402
 
 GAZETTEER_CSV = REPO.parent / "shared" / "data" / "cambodia-admin-areas.csv"

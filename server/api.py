@@ -15,9 +15,10 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from app.config import APP_VERSION
+from records.version import APP_VERSION
 from server import auth as auth_service
-from server.auth import OFFICE_ROLES, Actor
+from records.roles import OFFICE_ROLES
+from server.auth import Actor
 from server.config import API_PREFIX, Settings
 from server.db import Database
 from server.errors import ApiError, error_responses

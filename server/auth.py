@@ -8,16 +8,14 @@ from typing import Optional
 
 from sqlalchemy import delete, func, select, update
 
-from app.models import utcnow
+from records.areas import covers
+from records.models import utcnow
 from server.config import Settings
 from server.db import Database
 from server.errors import ApiError
 from server.security import DUMMY_HASH, new_token, token_hash, verify_password
 from server.tables import LoginAttempt, Token, User
 
-ROLES = ("official", "supervisor", "admin")
-FIELD_ROLES = ("official", "supervisor", "admin")  # may push records
-OFFICE_ROLES = ("supervisor", "admin")  # may change a concern's status at the district office
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class Actor:
     token_hash: str
 
     def covers(self, village_code: str) -> bool:
-        return village_code.startswith(self.area_code)
+        return covers(self.area_code, village_code)
 
 
 def normalize_username(username: str) -> str:

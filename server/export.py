@@ -7,7 +7,7 @@ from typing import Iterator, Optional, TextIO
 
 from sqlalchemy import select
 
-from app.models import RECORD_TYPES
+from records.models import RECORD_TYPES
 from server.db import Database
 from server.tables import RecordRow
 

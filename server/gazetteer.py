@@ -18,8 +18,8 @@ from typing import Optional
 
 from sqlalchemy import delete, func, insert, select, update
 
-from app.builtin_gazetteer import LEVELS, read_builtin
-from app.text import clean_text
+from records.areas import CODE_LENGTH, read_builtin
+from records.text import clean_text
 from server.db import Database
 from server.tables import Area, Gazetteer, RecordRow
 
@@ -55,7 +55,7 @@ class GazetteerData:
     units_dropped: int = 0
 
     def counts(self) -> dict[str, int]:
-        out = {level: 0 for level in LEVELS}
+        out = {level: 0 for level in CODE_LENGTH}
         for area in self.areas:
             out[area["level"]] += 1
         return out
@@ -65,15 +65,15 @@ def _check(areas: list[dict]) -> None:
     codes = {a["code"] for a in areas}
     for a in areas:
         code, level = a["code"], a["level"]
-        if level not in LEVELS:
+        if level not in CODE_LENGTH:
             raise GazetteerError(f"{code}: unknown level {level!r}")
-        if len(code) != LEVELS[level] or not code.isdigit():
-            raise GazetteerError(f"{code}: a {level} code has {LEVELS[level]} digits")
+        if len(code) != CODE_LENGTH[level] or not code.isdigit():
+            raise GazetteerError(f"{code}: a {level} code has {CODE_LENGTH[level]} digits")
         parent = a["parent_code"]
         if level == "province":
             if parent:
                 raise GazetteerError(f"{code}: a province has no parent")
-        elif parent != code[: LEVELS[level] - 2] or parent not in codes:
+        elif parent != code[: CODE_LENGTH[level] - 2] or parent not in codes:
             raise GazetteerError(f"{code}: parent {parent!r} is not the {level}'s enclosing unit in this file")
     if not any(a["level"] == "village" for a in areas):
         raise GazetteerError("no villages in the file")

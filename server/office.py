@@ -7,8 +7,9 @@ from typing import Optional
 from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 
-from app.models import Concern, ConcernStatus, field_errors, utcnow
-from server.auth import OFFICE_ROLES, Actor
+from records.models import Concern, ConcernStatus, field_errors, utcnow
+from records.roles import OFFICE_ROLES
+from server.auth import Actor
 from server.db import Database
 from server.errors import ApiError
 from server.push import canonical

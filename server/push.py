@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -27,8 +25,10 @@ from pydantic import ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.models import ERROR_CODES, RECORD_TYPES, ConcernStatus, Record, field_errors, utcnow
-from server.auth import OFFICE_ROLES, Actor
+from records.ids import canonical_id
+from records.models import ERROR_CODES, RECORD_TYPES, ConcernStatus, Record, field_errors, utcnow
+from records.roles import may_set_status
+from server.auth import Actor
 from server.db import Database, SerialSession
 from server.reference import VillageCodes
 from server.schemas import PushRecord
@@ -36,8 +36,6 @@ from server.tables import AuditEntry, ConflictRevision, RecordRow
 
 TYPE_ORDER = {"household": 0, "visit": 1, "concern": 2}
 _PARENTS = {"household": (), "visit": ("household_id",), "concern": ("household_id", "visit_id")}
-# Reporting a concern to national level is a district decision.
-OFFICE_ONLY_STATUSES = {ConcernStatus.escalated}
 
 _RECORDS = RecordRow.__table__
 _INSERT_RECORD = _RECORDS.insert()
@@ -97,19 +95,6 @@ def first_problem(exc: ValidationError) -> Rejected:
     return Rejected(code, None if field_name == "__all__" else field_name, reason)
 
 
-# The form str(uuid.UUID(...)) gives: such a string is already its own normal form.
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _uuid_or_none(value: Any) -> Optional[str]:
-    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
-        return value
-    try:
-        return str(uuid.UUID(str(value)))
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
 def _result(item: PushRecord, status: str, *, server_rev: Optional[int] = None, code: Optional[str] = None,
             field: Optional[str] = None, reason: Optional[str] = None, current: Optional[dict] = None) -> dict:
     return {"id": item.id, "type": item.type, "status": status, "server_rev": server_rev, "code": code,
@@ -133,7 +118,7 @@ class _Batch:
         ids: set[str] = set()
         for item in items:
             for value in (item.id, item.data.get("household_id"), item.data.get("visit_id")):
-                norm = None if value is None else _uuid_or_none(value)
+                norm = None if value is None else canonical_id(value)
                 if norm:
                     ids.add(norm)
         found: dict[str, Optional[Stored]] = {i: None for i in ids}
@@ -175,7 +160,7 @@ class _Batch:
             model = cls.model_validate(data)
         except ValidationError as exc:
             raise first_problem(exc) from None
-        if model.id != _uuid_or_none(item.id):
+        if model.id != canonical_id(item.id):
             raise Rejected("id_mismatch", "id", f"The envelope's id {item.id!r} is not the record's id {model.id}.")
         if model.rev != item.rev:
             raise Rejected("id_mismatch", "rev", f"The envelope's rev {item.rev} is not the record's rev {model.rev}.")
@@ -224,10 +209,10 @@ class _Batch:
         return household.village_code, household.id
 
     def _check_role(self, model: Record, existing: Optional[Stored]) -> None:
-        if model.kind != "concern" or self.actor.role in OFFICE_ROLES:
+        if model.kind != "concern":
             return
         before = self.data(existing).get("status") if existing else None
-        if model.status in OFFICE_ONLY_STATUSES and before != model.status.value:
+        if not may_set_status(self.actor.role, ConcernStatus(before) if before else None, model.status):
             raise Rejected("forbidden_role", "status",
                            f"Only a supervisor or admin may mark a concern {model.status.value}.")
 

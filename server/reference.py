@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import load_catalog
-from app.models import ConcernCategory
+from records.models import ConcernCategory
 from server.db import Database
 from server.tables import Area, Gazetteer
 

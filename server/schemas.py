@@ -6,7 +6,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models import MAX_TEXT, ConcernStatus
+from records.models import MAX_TEXT, ConcernStatus
 
 
 class Strict(BaseModel):

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from server.auth import ROLES, normalize_username
+from records.areas import USER_AREA_LENGTHS
+from records.roles import ROLES
+from server.auth import normalize_username
 from server.db import Database
 from server.security import hash_password
 from server.tables import Area, Token, User
@@ -33,7 +35,7 @@ def _check_area(db: Database, role: str, area_code: str) -> None:
         if role != "admin":
             raise UserError("only an admin may have the whole country (empty area)")
         return
-    if len(area_code) not in (2, 4, 6) or not area_code.isdigit():
+    if len(area_code) not in USER_AREA_LENGTHS or not area_code.isdigit():
         raise UserError("area code is a province (2 digits), district (4) or commune (6) code")
     with db.session() as s:
         if s.execute(select(Area.code).limit(1)).first() is None:
@@ -64,7 +66,7 @@ def create_user(db: Database, username: str, password: str, role: str, area_code
 
 def disable_user(db: Database, username: str) -> int:
     """Disable the account and revoke its tokens; returns how many tokens were revoked."""
-    from app.models import utcnow
+    from records.models import utcnow
 
     name = normalize_username(username)
     with db.session() as s:

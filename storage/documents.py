@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterable, Optional, Protocol
 
-from app.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit, utcnow
+from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit, utcnow
 from storage.journal import Op, apply_ops
 from storage.migrations import MIGRATIONS, Migration, applied_names, run_migrations
 from storage.repository import (

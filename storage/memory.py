@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from app.models import utcnow
+from records.models import utcnow
 from storage.documents import Clock, DocStore, MemoryTables
 from storage.migrations import MIGRATIONS, Migration
 

@@ -30,7 +30,7 @@ class Migration:
 
 
 def _initial(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
-    return []  # the first schema: households, visits, concerns, meta, conflicts as app.models dumps them
+    return []  # the first schema: households, visits, concerns, meta, conflicts as records.models dumps them
 
 
 MIGRATIONS: list[Migration] = [

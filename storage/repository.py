@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Iterable, Optional, TypeVar
 
-from app.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
+from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
 
 R = TypeVar("R", bound=Record)
 

@@ -5,7 +5,7 @@ import bisect
 import heapq
 from typing import Any, Iterable, Iterator, Mapping, Optional
 
-from app.text import digits_only, search_key, to_ascii_digits
+from records.text import digits_only, search_key, to_ascii_digits
 from storage.repository import Area
 
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from app.models import utcnow
+from records.models import utcnow
 from storage.documents import Clock, DocStore
 from storage.journal import DEFAULT_COMPACT_MIN_BYTES, JournalStorage, Op
 from storage.migrations import MIGRATIONS, Migration

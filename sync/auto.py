@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Awaitable, Callable, Optional
 
-from app.models import utcnow
+from records.models import utcnow
 from storage.repository import Store
 from sync import decisions
 from sync.outbox import OutboxCounts, outbox_counts, pending_ids

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 
 from pydantic import ValidationError
 
-from app.models import RECORD_TYPES, Record, SyncState
+from records.models import RECORD_TYPES, Record, SyncState
 from storage.repository import ConflictCopy, SyncCopy
 
 Sendable = Union[Record, SyncCopy]

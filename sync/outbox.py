@@ -10,7 +10,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Optional
 
-from app.models import Record, SyncState
+from records.models import Record, SyncState
 from storage.repository import Store
 
 _locks: "weakref.WeakKeyDictionary[Store, threading.RLock]" = weakref.WeakKeyDictionary()

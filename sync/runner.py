@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from app.models import Record, SyncState, utcnow
+from records.models import Record, SyncState, utcnow
 from storage.repository import Area, ConflictCopy, NotFoundError, StoreError, Store, SyncCopy
 from sync import decisions
 from sync.outbox import store_lock

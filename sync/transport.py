@@ -32,7 +32,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from app.config import APP_VERSION
+from records.version import APP_VERSION
 
 API_PREFIX = "/api/v1"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -5,7 +5,7 @@ from typing import Optional
 
 import flet as ft
 
-from app.models import ConcernCategory, ConcernStatus
+from records.models import ConcernCategory, ConcernStatus
 from app.services.concerns import ConcernRow
 from app.viewmodels.concerns import ConcernsVM
 from views.area_picker import area_dialog

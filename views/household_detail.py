@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.models import Concern
+from records.models import Concern
 from app.services.households import HouseholdHistory, VisitWithConcerns
 from views.env import Env, Screen
 from views.theme import GAP, STATUS_COLORS, SYNC_COLORS

@@ -4,9 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-# Roles that act for the district office (the server's server.auth.OFFICE_ROLES): only they may
-# move a concern to a status the office decides, such as "escalated".
-OFFICE_ROLES = frozenset({"supervisor", "admin"})
+from records.roles import is_office
+
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class Actor:
 
     @property
     def is_office(self) -> bool:
-        return self.role in OFFICE_ROLES
+        return is_office(self.role)
 
 
 ActorSource = Callable[[], Actor]

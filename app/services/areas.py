@@ -4,10 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from records.areas import CODE_LENGTH, LEVELS, parent_code, parents  # noqa: F401  (LEVELS/CODE_LENGTH: for view-models)
 from storage.repository import Area, AreaRepository
-
-LEVELS = ("province", "district", "commune", "village")
-CODE_LENGTH = {"province": 2, "district": 4, "commune": 6, "village": 8}
 
 
 @dataclass(frozen=True)
@@ -30,15 +28,8 @@ class AreaService:
 
     def chain(self, code: str) -> list[Area]:
         """Province … down to the area of ``code`` (those the gazetteer knows)."""
-        out = []
-        for level in LEVELS:
-            n = CODE_LENGTH[level]
-            if len(code) < n:
-                break
-            area = self.areas.get(code[:n])
-            if area is not None:
-                out.append(area)
-        return out
+        found = (self.areas.get(c) for c in parents(code))
+        return [area for area in found if area is not None]
 
     def name(self, code: Optional[str], lang: str) -> str:
         if not code:
@@ -64,7 +55,7 @@ class AreaService:
         parents: dict[str, str] = {}
         out = []
         for village in found:
-            commune = village.code[:6]
+            commune = parent_code(village.code, "commune")
             if commune not in parents:
                 parents[commune] = self.label(commune, lang, depth=3)
             out.append(AreaOption(village.code, village.name(lang), parents[commune]))

@@ -6,16 +6,13 @@ from typing import Callable, Optional
 
 from pydantic import ValidationError
 
-from app.models import (ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, can_change_status,
-                        field_errors, utcnow)
 from app.services.actor import ActorSource
 from app.services.edits import ChangedSinceOpened, SaveFailed
 from storage.repository import Store
+from records.models import (ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, can_change_status,
+                            field_errors, utcnow)
+from records.roles import may_set_status
 from sync.outbox import save_local_edit, store_lock
-
-# Statuses only the district office sets (the server's server.push.OFFICE_ONLY_STATUSES): an
-# official's device would have the move refused at the next sync with "forbidden_role".
-OFFICE_ONLY_STATUSES = frozenset({ConcernStatus.escalated})
 
 
 @dataclass(frozen=True)
@@ -63,15 +60,14 @@ class ConcernService:
         return self.store.concerns.find(concern_id)
 
     @staticmethod
-    def next_statuses(concern: Concern, *, office: bool = True) -> list[ConcernStatus]:
-        """Where the lifecycle lets this concern go next, in lifecycle order (office-only moves
-        left out unless ``office``)."""
+    def next_statuses(concern: Concern, *, role: str = "admin") -> list[ConcernStatus]:
+        """Where the lifecycle lets this concern go next and ``role`` may move it, in lifecycle order."""
         allowed = ALLOWED_TRANSITIONS[concern.status]
-        return [s for s in ConcernStatus if s in allowed and (office or s not in OFFICE_ONLY_STATUSES)]
+        return [s for s in ConcernStatus if s in allowed and may_set_status(role, concern.status, s)]
 
     def choices(self, concern: Concern) -> list[ConcernStatus]:
         """The moves the signed-in user may make on this concern."""
-        return self.next_statuses(concern, office=self.actor().is_office)
+        return self.next_statuses(concern, role=self.actor().role)
 
     def change_status(
         self, concern_id: str, to: ConcernStatus | str, *, note: str = "", referred_to: str = "",
@@ -89,7 +85,7 @@ class ConcernService:
         except ValueError:
             raise SaveFailed({"status": "choice_invalid"}) from None
         actor = self.actor()
-        if target in OFFICE_ONLY_STATUSES and not actor.is_office:
+        if not may_set_status(actor.role, None, target):
             raise SaveFailed({"status": "escalate_office_only"})
         with store_lock(self.store):  # no sync answer lands between the read and the save
             concern = self.store.concerns.get(concern_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from app.models import Record
+from records.models import Record
 
 CHANGED_SINCE_OPENED = "changed_since_opened"
 

@@ -1,7 +1,7 @@
 """Loading the built-in gazetteer into a fresh device's store."""
 from __future__ import annotations
 
-from app.builtin_gazetteer import read_builtin
+from records.areas import read_builtin
 from storage.repository import Area, GazetteerInfo, Store
 
 

@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
 
-from app.models import Concern, Household, SyncState, Visit, field_errors, utcnow
+from records.models import Concern, Household, SyncState, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
 from app.services.edits import ChangedSinceOpened, SaveFailed, ensure_unchanged
 from storage.repository import Store

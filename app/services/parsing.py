@@ -5,11 +5,11 @@ import re
 from datetime import date
 from typing import Optional
 
-from app.text import clean_text, to_ascii_digits
+from records.text import clean_text, to_ascii_digits
 
 
 class InputError(ValueError):
-    """A typed value that cannot be read; ``code`` is a key of app.models.ERROR_CODES."""
+    """A typed value that cannot be read; ``code`` is a key of records.models.ERROR_CODES."""
 
     def __init__(self, code: str):
         super().__init__(code)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from app.models import Record, SyncState, utcnow
+from records.models import Record, SyncState, utcnow
 from storage.repository import Store
 from sync.outbox import OutboxCounts, outbox_counts
 from sync.runner import LAST_SUCCESS_KEY, keep_local, keep_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from app.services.areas import CODE_LENGTH, LEVELS, AreaOption, AreaService
-from app.text import clean_text
+from records.text import clean_text
 
 
 class AreaPickerVM:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from app.models import Concern, ConcernCategory, ConcernStatus
+from records.models import Concern, ConcernCategory, ConcernStatus
 from app.services.areas import AreaService
 from app.services.concerns import ConcernRow, ConcernService
 from app.services.edits import ChangedSinceOpened, SaveFailed

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from app.i18n import national_phone
-from app.text import to_ascii_digits
-from app.models import Gps, Household, Vulnerability
+from records.text import to_ascii_digits
+from records.models import Gps, Household, Vulnerability
 from app.services.areas import AreaService
 from app.services.households import ChangedSinceOpened, HouseholdService, SaveFailed
 from app.services.parsing import InputError, parse_decimal

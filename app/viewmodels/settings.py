@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from typing import Optional
 
-from app.config import APP_VERSION
+from records.version import APP_VERSION
 from app.device import SignedInUser
 from app.i18n import LANGUAGES
 from app.services.account import AccountError, AccountService

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Optional
 
-from app.models import ConcernCategory, Concern, Priority, Record, Visit, VisitKind
+from records.models import ConcernCategory, Concern, Priority, Record, Visit, VisitKind
 from app.services.edits import ChangedSinceOpened
 from app.services.households import HouseholdService
 from app.services.parsing import InputError, parse_date, split_names

@@ -9,7 +9,7 @@ from typing import Callable
 import pytest
 
 from app.composition import AppConfig, AppContext
-from app.models import Concern, Household, Visit
+from records.models import Concern, Household, Visit
 from app.services.actor import fixed_actor
 from storage.memory import MemoryStore
 from storage.repository import Area, Store

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.models import ConcernStatus
+from records.models import ConcernStatus
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
 from app.viewmodels.concerns import ConcernsVM

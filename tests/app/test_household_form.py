@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.models import SyncState
+from records.models import SyncState
 from app.services.areas import AreaService
 from app.services.households import HouseholdService
 from app.viewmodels.area_picker import AreaPickerVM

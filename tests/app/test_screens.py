@@ -5,7 +5,7 @@ import flet as ft
 import pytest
 
 from app.i18n import Translator
-from app.models import ConcernStatus
+from records.models import ConcernStatus
 from tests.app.conftest import VILLAGE, make_household, make_visit_with_concerns
 from tests.app.flet_session import app_session
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.device import DeviceSettings, SignedInUser, save_device_settings
 from app.i18n import Translator
-from app.models import Concern, ConcernStatus, Household, Record, SyncState
+from records.models import Concern, ConcernStatus, Household, Record, SyncState
 from app.services.actor import fixed_actor
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService

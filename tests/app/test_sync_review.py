@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.models import SyncState
+from records.models import SyncState
 from app.services.sync_review import SyncReview
 from app.viewmodels.sync_screen import fix_route
 from storage.repository import ConflictCopy

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.i18n import I18N_DIR, Translator, load_catalog
-from app.models import (ERROR_CODES, ConcernCategory, ConcernStatus, Priority, SyncState, VisitKind,
+from records.models import (ERROR_CODES, ConcernCategory, ConcernStatus, Priority, SyncState, VisitKind,
                         Vulnerability)
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from app.models import ConcernStatus
+from records.models import ConcernStatus
 from app.services.households import HouseholdService
 from app.services.visits import VisitService
 from app.viewmodels.visit_form import VisitFormVM

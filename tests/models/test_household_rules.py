@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.models import ERROR_CODES, Household, SyncState, Vulnerability, field_errors
+from records.models import ERROR_CODES, Household, SyncState, Vulnerability, field_errors
 
 VILLAGE = "01020101"  # Ou Thum, Banteay Neang, Mongkol Borey, Banteay Meanchey
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.models import (
+from records.models import (
     ALLOWED_TRANSITIONS,
     Concern,
     ConcernCategory,

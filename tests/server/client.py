@@ -7,7 +7,7 @@ from typing import Any, Iterable, Optional
 
 import requests
 
-from app.models import Record
+from records.models import Record
 from server.schemas import PushResponse
 from tests.support.live_server import Credentials, LiveServer
 

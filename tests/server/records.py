@@ -1,10 +1,10 @@
-"""Valid records to push, made with app/models.py like a device makes them."""
+"""Valid records to push, made with records/models.py like a device makes them."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
 
-from app.models import Concern, Household, Visit
+from records.models import Concern, Household, Visit
 
 # Villages of the demo official's commune (010201) and of a neighbouring commune (010202).
 VILLAGE = "01020101"

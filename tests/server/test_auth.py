@@ -6,7 +6,7 @@ from datetime import timedelta
 import requests
 from sqlalchemy import select, update
 
-from app.models import utcnow
+from records.models import utcnow
 from server.db import Database
 from server.security import token_hash
 from server.tables import Token, User

@@ -5,7 +5,7 @@ import uuid
 
 from sqlalchemy import func, select
 
-from app.models import Household
+from records.models import Household
 from server.db import Database
 from server.tables import AuditEntry, ConflictRevision, RecordRow
 from tests.server.client import envelope, statuses

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, insert, select
 
-from app.models import utcnow
+from records.models import utcnow
 from server import gazetteer
 from server.auth import Actor
 from server.db import SEQ, Database

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from app.models import ConcernCategory, Household
+from records.models import ConcernCategory, Household
 from storage.tiny import TinyStore
 
 VILLAGES = ["01020101", "01020102", "12010101", "17010203"]
@@ -43,7 +43,7 @@ def _child(path: Path, ack_fd: int, seed: int, compact_min_bytes: int, max_saves
         if ids and roll < 0.55:
             saved = [store.households.get(rng.choice(ids)).edited(members=rng.randint(1, 20))]
         elif ids and roll < 0.75:
-            from app.models import Concern, Visit
+            from records.models import Concern, Visit
 
             h = rng.choice(ids)
             v = Visit(household_id=h, visited_on=date(2026, 1, 1 + n % 28), officials=["ដារ៉ា"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from app.models import Concern, ConcernCategory, Household, Visit
+from records.models import Concern, ConcernCategory, Household, Visit
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 VILLAGE = "01020101"  # Ou Thum, Banteay Neang, Mongkol Borey, Banteay Meanchey

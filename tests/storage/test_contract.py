@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import ConcernCategory, ConcernStatus, SyncState
+from records.models import ConcernCategory, ConcernStatus, SyncState
 from storage.repository import Area, ConflictCopy, GazetteerOrphansError, NotFoundError
 from tests.storage.conftest import NOW
 from tests.storage.records import T0, concern, household, visit

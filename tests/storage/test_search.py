@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.text import digits_only, search_key
+from records.text import digits_only, search_key
 from storage.search import HouseholdIndex, household_keys
 
 NAMES = ["សុខ ស្រីមុំ", "ចាន់ ដារ៉ា", "សុខា", "គឹម សុខ", "ហេង វណ្ណា", "Sok", "ស្រី", "លី ណារី"]

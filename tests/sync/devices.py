@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from app.models import Record, SyncState
+from records.models import Record, SyncState
 from storage.tiny import TinyStore
 from sync.account import SyncAccount
 from sync.runner import SyncReport

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
-from app.models import RECORD_TYPES, field_errors
+from records.models import RECORD_TYPES, field_errors
 from sync.transport import HttpRequest, HttpResponse
 
 ORDER = {"household": 0, "visit": 1, "concern": 2}

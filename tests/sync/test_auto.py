@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.models import SyncState
+from records.models import SyncState
 from storage.memory import MemoryStore
 from sync.auto import AutoSync, running_autosync
 from sync.runner import SyncRunner

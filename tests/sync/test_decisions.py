@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.models import ConcernStatus, Household, SyncState
+from records.models import ConcernStatus, Household, SyncState
 from storage.repository import ConflictCopy, SyncCopy
 from sync import decisions
 from tests.sync.records import concern, day_of_work, household, visit

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.models import SyncState
+from records.models import SyncState
 from sync.auto import AutoSync
 from sync.outbox import save_local_edit
 from sync.transport import RequestsSend, Unreachable

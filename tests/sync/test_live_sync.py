@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.models import ConcernStatus, SyncState
+from records.models import ConcernStatus, SyncState
 from sync.auto import AutoSync
 from sync.outbox import save_local_edit
 from sync.runner import keep_local

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from app.models import ConcernStatus, SyncState
+from records.models import ConcernStatus, SyncState
 from storage.memory import MemoryStore
 from storage.repository import Area
 from sync import decisions

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from app.device import DeviceSettings, save_device_settings
 from app.i18n import Translator
-from app.models import Concern, Household, SyncState, Visit
+from records.models import Concern, Household, SyncState, Visit
 from tests.support.live_server import live_server
 from tests.ui.harness import Ui, running_app
 

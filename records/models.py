@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import re
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Optional
@@ -26,7 +25,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.text import clean_text, digits_only, to_ascii_digits
+from records.areas import parent_code
+from records.ids import canonical_id, new_id  # noqa: F401  (new_id: re-exported for record makers)
+from records.text import clean_text, digits_only, to_ascii_digits
 
 # Stable error codes -> English fallback text (translations live in assets/i18n).
 ERROR_CODES: dict[str, str] = {
@@ -67,8 +68,6 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 # ---------------------------------------------------------------- field types
@@ -140,17 +139,11 @@ def _village_code(value: Any) -> str:
     return code
 
 
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
 def _uuid(value: Any) -> str:
-    # Stored and synced ids are already canonical: skip the (slower) parse for them.
-    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
-        return value
-    try:
-        return str(uuid.UUID(str(value)))
-    except (ValueError, AttributeError, TypeError):
-        raise problem("id_invalid") from None
+    canonical = canonical_id(value)
+    if canonical is None:
+        raise problem("id_invalid")
+    return canonical
 
 
 def _aware(value: datetime) -> datetime:
@@ -355,17 +348,17 @@ class Household(Record):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def commune_code(self) -> str:
-        return self.village_code[:6]
+        return parent_code(self.village_code, "commune")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def district_code(self) -> str:
-        return self.village_code[:4]
+        return parent_code(self.village_code, "district")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def province_code(self) -> str:
-        return self.village_code[:2]
+        return parent_code(self.village_code, "province")
 
     @model_validator(mode="before")
     @classmethod
