@@ -1,7 +1,8 @@
 """The composition root: opens the store, the device account and sync, and hands services to the UI.
 
 One AppContext per process (one device); every Flet session (a window or a browser tab)
-renders from it. Views receive the context and never import storage/ or sync/ themselves.
+renders from it. Views receive only its ``ui`` (app/screen_deps.py: services, status, events),
+never the context, the store or AutoSync.
 """
 from __future__ import annotations
 
@@ -14,18 +15,19 @@ from typing import Callable, Optional
 
 from app import config
 from app.device import load_device_settings, save_device_settings
-from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.services.account import AccountService
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
+from app.screen_deps import ScreenDeps
 from app.services.households import HouseholdService
-from app.services.reachability import Reachability
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
 from storage.repository import Store
 from sync.account import SyncAccount
 from sync.auto import AutoSync
+from sync.reachability import Reachability
 
 log = logging.getLogger("phum.app")
 LANGUAGE_KEY = "ui.language"
@@ -95,6 +97,13 @@ class AppContext:
         self._started = False
         self._start_guard = threading.Lock()
         self.auto.subscribe(self.status.apply_sync_status)
+        self.ui = ScreenDeps(
+            households=self.households, visits=self.visits, concerns=self.concerns, areas=self.areas,
+            review=self.review, account=self.account, status=self.status, recovery=store.recovery,
+            language=lambda: self.language, saved=self.saved, signed_in=self.signed_in,
+            signed_out=self.signed_out, language_changed=self.set_language, app_resumed=self.auto.trigger,
+            sync_now=self.auto.sync_now, session_started=self.start_background,
+        )
 
     @classmethod
     def open(cls, cfg: Optional[AppConfig] = None) -> "AppContext":
@@ -118,9 +127,6 @@ class AppContext:
         if lang in LANGUAGES:
             self.store.meta.set(LANGUAGE_KEY, lang)
 
-    def translator(self) -> Translator:
-        return Translator(self.language)
-
     # ---------------------------------------------------------------- background work
 
     def start_background(self, run_task: Callable) -> None:
@@ -131,16 +137,18 @@ class AppContext:
             self._started = True
         if self.config.autosync:
             run_task(self.auto.run)
-        run_task(self.reachability.run, self._reachable)
-
-    def _reachable(self, online: Optional[bool]) -> None:
-        was = self.status.online
-        self.status.set_online(online)
-        if online and was is False:
-            self.auto.trigger()  # the server is back: send what waited
+        run_task(self.reachability.run, self.auto.set_online)
 
     def saved(self) -> None:
         """A screen saved records: recount the badge."""
+        self.status.records_changed()
+
+    def signed_in(self) -> None:
+        """A new token: sync what waited at once, and recount."""
+        self.auto.trigger()
+        self.status.records_changed()
+
+    def signed_out(self) -> None:
         self.status.records_changed()
 
     def close(self) -> None:

@@ -60,9 +60,6 @@ class Translator:
                 pass  # a translation with a broken placeholder still shows its words
         return text
 
-    def has(self, key: str) -> bool:
-        return key in self._catalog
-
     def error(self, code: Optional[str], reason: Optional[str] = None) -> str:
         """A stable error code (records.models.ERROR_CODES or a sync code) as a sentence."""
         if not code:
@@ -101,9 +98,3 @@ class Translator:
             value = value.replace(tzinfo=timezone.utc)
         local = value.astimezone()
         return f"{self.date(local.date())} {self.number(local.strftime('%H:%M'))}"
-
-    def input_date(self, value: Optional[date]) -> str:
-        """How a date is pre-filled in a text field (dd/mm/yyyy, digits of the language)."""
-        if value is None:
-            return ""
-        return self.number(value.strftime("%d/%m/%Y"))

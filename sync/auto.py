@@ -1,9 +1,10 @@
 """AutoSync: the background loop that syncs when the server is reachable and something waits.
 
-The UI starts it with ``page.run_task(auto.run)``, calls ``trigger()`` when connectivity
-changes or the app becomes visible again (Android may have frozen Python meanwhile: no
-timer is trusted to fire in the background), and shows ``auto.status`` (online, running,
-pending counts, last success). Blocking work runs in threads (``asyncio.to_thread``);
+The UI starts it with ``page.run_task(auto.run)``, calls ``trigger()`` when the app becomes
+visible again (Android may have frozen Python meanwhile: no timer is trusted to fire in the
+background), passes the reachability probe's answers to ``set_online`` (sync/reachability.py:
+the one periodic /health probe; a way back online triggers a sync), and shows ``auto.status``
+(online, running, pending counts, last success). Blocking work runs in threads (``asyncio.to_thread``);
 one loop per process even if ``main()`` runs again, and one sync at a time.
 """
 from __future__ import annotations
@@ -58,7 +59,6 @@ class AutoSync:
         *,
         name: str = "default",
         poll_interval: float = 30.0,  # how often the loop looks at the outbox while idle
-        probe_interval: float = 60.0,  # how often it asks /health while nothing is due
         pull_interval: float = 900.0,  # pull district changes at least this often when online
         base_delay: float = 5.0,
         max_delay: float = 600.0,
@@ -71,7 +71,6 @@ class AutoSync:
         self.make_runner = make_runner
         self.name = name
         self.poll_interval = poll_interval
-        self.probe_interval = probe_interval
         self.pull_interval = pull_interval
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -89,7 +88,6 @@ class AutoSync:
         self._failures = 0
         self._backoff_until = 0.0  # our own backoff after failures
         self._server_until = 0.0  # the server's Retry-After
-        self._last_probe: Optional[float] = None
         self._last_sync: Optional[float] = None
         self._settled: frozenset[str] = frozenset()  # pending after the last good sync: waiting for a parent
         self._refused_token: Optional[str] = None
@@ -109,6 +107,14 @@ class AutoSync:
             loop.call_soon_threadsafe(self._on_trigger)
         else:
             self._forced = True
+
+    def set_online(self, online: Optional[bool]) -> None:
+        """The reachability probe's answer (None: no server set); back online, send what waited."""
+        was = self.status.online
+        if online != was:
+            self._publish(online=online)
+        if online and was is False:
+            self.trigger()
 
     def stop(self) -> None:
         self._stopping = True
@@ -180,9 +186,7 @@ class AutoSync:
         waiting = await asyncio.to_thread(pending_ids, self.store)
         pull_due = self._last_sync is None or now - self._last_sync >= self.pull_interval
         if not (forced or (waiting - self._settled) or pull_due):
-            if self._last_probe is None or now - self._last_probe >= self.probe_interval:
-                await self._probe(runner)
-            return self.poll_interval
+            return self.poll_interval  # nothing to do: whether the server is there is the probe's question
         if not await self._probe(runner):
             failed_at = self.clock()
             if self._backoff_until <= failed_at:
@@ -194,8 +198,7 @@ class AutoSync:
         return max(0.0, self._backoff_until - self.clock(), self._server_until - self.clock())
 
     async def _probe(self, runner: SyncRunner) -> bool:
-        """The cheap "is the server there" question (GET /health)."""
-        self._last_probe = self.clock()
+        """The cheap "is the server there" knock (GET /health) before a sync sends a batch."""
         try:
             await asyncio.to_thread(runner.transport.health)
         except RetryLater as exc:

@@ -1,4 +1,4 @@
-"""The Flet entry point: one Shell per session over the process's shared AppContext."""
+"""The Flet entry point: one Shell per session over the process's shared AppContext's ScreenDeps."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,23 +6,24 @@ from typing import Callable, Optional
 
 import flet as ft
 
+from app.screen_deps import ScreenDeps
 from views.shell import Shell, wait_ready
 
 ASSETS_DIR = str(Path(__file__).resolve().parent.parent / "assets")
 
 
-def make_main(context_factory: Optional[Callable] = None):
-    """main(page) for ft.run; ``context_factory`` lets tests and benchmarks bring their own store."""
+def make_main(deps_factory: Optional[Callable[[], ScreenDeps]] = None):
+    """main(page) for ft.run; ``deps_factory`` lets tests and benchmarks bring their own store."""
 
     async def main(page: ft.Page) -> None:
-        if context_factory is None:
+        if deps_factory is None:
             from app.composition import shared_context
 
-            ctx = shared_context()
+            deps = shared_context().ui
         else:
-            ctx = context_factory()
+            deps = deps_factory()
         await wait_ready(page)
-        shell = Shell(page, ctx)
+        shell = Shell(page, deps)
         page.session.store.set("shell", shell)  # keep it alive as long as the session
         shell.start()
 

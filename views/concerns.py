@@ -5,7 +5,6 @@ from typing import Optional
 
 import flet as ft
 
-from records.models import ConcernCategory, ConcernStatus
 from app.services.concerns import ConcernRow
 from app.viewmodels.concerns import ConcernsVM
 from views.area_picker import area_dialog
@@ -16,8 +15,6 @@ from views.widgets import (
     card, chip, dropdown, empty_state, field, labelled, muted, primary_button, section_title, tid,
 )
 
-ALL = "all"
-
 
 class ConcernsScreen(Screen):
     title_key = "concerns.title"
@@ -25,7 +22,7 @@ class ConcernsScreen(Screen):
 
     def __init__(self, env: Env, concern_id: Optional[str]):
         super().__init__(env)
-        self.vm = ConcernsVM(env.ctx.concerns, env.ctx.areas, env.lang)
+        self.vm = ConcernsVM(env.deps.concerns, env.deps.areas, env.lang)
         self.concern_id = concern_id
         if concern_id:
             self.vm.open(concern_id)
@@ -60,16 +57,19 @@ class ConcernsScreen(Screen):
 
     def _filters(self) -> ft.Control:
         tr, vm = self.tr, self.vm
-        statuses = [(ALL, tr("concerns.all_statuses"))] + [(s.value, tr(f"status.{s.value}")) for s in ConcernStatus]
-        categories = [(ALL, tr("concerns.all_categories"))] + [(c.value, tr(f"category.{c.value}"))
-                                                              for c in ConcernCategory]
+        everything = {"status": tr("concerns.all_statuses"), "category": tr("concerns.all_categories")}
+
+        def options(which: str) -> list[tuple[str, str]]:
+            return [(v, everything[which] if i == 0 else tr(f"{which}.{v}"))
+                    for i, v in enumerate(vm.filter_options(which))]
+
         col = {"xs": 12, "sm": 6, "md": 4}
         return ft.Column([
             ft.ResponsiveRow([
-                dropdown(tr, "concerns.filter_status", statuses, vm.status.value if vm.status else ALL,
+                dropdown(tr, "concerns.filter_status", options("status"), vm.filter_value("status"),
                          on_select=lambda e: self._filter("status", e.control.value), identifier="filter-status",
                          col=col),
-                dropdown(tr, "concerns.filter_category", categories, vm.category.value if vm.category else ALL,
+                dropdown(tr, "concerns.filter_category", options("category"), vm.filter_value("category"),
                          on_select=lambda e: self._filter("category", e.control.value), identifier="filter-category",
                          col=col),
                 ft.Container(tid("concerns-area-filter", ft.OutlinedButton(
@@ -83,20 +83,15 @@ class ConcernsScreen(Screen):
 
     def _paint_list(self) -> None:
         tr, vm = self.tr, self.vm
-        if vm.area_code:
-            self.area_chip.controls = [ft.Chip(label=ft.Text(tr("households.in_area", area=vm.areas.label(
-                vm.area_code, vm.lang, depth=2))), on_delete=self._clear_area)]
-            self.area_chip.visible = True
-        else:
-            self.area_chip.controls, self.area_chip.visible = [], False
-        shown = len(vm.rows)
-        self.summary.value = tr("concerns.count", count=vm.total) if shown == vm.total else tr(
-            "concerns.count_limited", shown=shown, count=vm.total)
+        area = vm.area_filter_label()
+        self.area_chip.controls = [ft.Chip(label=ft.Text(tr("households.in_area", area=area)),
+                                           on_delete=self._clear_area)] if area else []
+        self.area_chip.visible = bool(area)
+        summary = vm.summary()
+        self.summary.value = tr(summary.key, **summary.params)
         if not vm.rows:
-            self.list.controls = [empty_state(
-                ft.Icons.CAMPAIGN_OUTLINED,
-                tr("concerns.no_match_title") if vm.filtered else tr("concerns.empty_title"),
-                tr("concerns.no_match_message") if vm.filtered else tr("concerns.empty_message"))]
+            title, message = vm.empty_keys()
+            self.list.controls = [empty_state(ft.Icons.CAMPAIGN_OUTLINED, tr(title), tr(message))]
             return
         self.list.controls = [self._row(i, r) for i, r in enumerate(vm.rows)]
 
@@ -126,7 +121,7 @@ class ConcernsScreen(Screen):
                 self.detail.content = empty_state(ft.Icons.TOUCH_APP_OUTLINED, tr("concerns.pick_title"),
                                                   tr("concerns.pick_message"), identifier="concern-pick")
             return
-        household = self.env.ctx.households.find(c.household_id)
+        household = self.env.deps.households.find(c.household_id)
         info = ft.Column([
             ft.Row([ft.Text(tr(f"category.{c.category.value}"), theme_style=ft.TextThemeStyle.TITLE_LARGE,
                             expand=True), tid("concern-status", chip(tr(f"status.{c.status.value}"),
@@ -144,12 +139,12 @@ class ConcernsScreen(Screen):
 
     def _change_form(self) -> ft.Control:
         tr, form = self.tr, self.vm.change
-        if form is None or not form.choices:
+        if form is None or not self.vm.offers_moves:
             return muted(tr("concern.no_moves"))
-        errors = form.errors
-        error_text = ft.Text(" ".join(tr.error(code) for f, code in errors.items() if f not in ("referred_to",)),
-                             color=ft.Colors.ERROR, visible=any(f != "referred_to" for f in errors))
-        institution = field(tr, "concern.referred_to", form.referred_to, error=errors.get("referred_to"),
+        other_errors = form.other_errors
+        error_text = ft.Text(" ".join(tr.error(code) for code in other_errors), color=ft.Colors.ERROR,
+                             visible=bool(other_errors))
+        institution = field(tr, "concern.referred_to", form.referred_to, error=form.institution_error,
                             on_change=lambda e: setattr(form, "referred_to", e.control.value or ""),
                             identifier="status-referred-to", on_submit=self._change)
         institution.visible = form.needs_institution
@@ -166,9 +161,9 @@ class ConcernsScreen(Screen):
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), identifier="status-form")
 
     def _history(self) -> ft.Control:
-        tr, c = self.tr, self.vm.selected
+        tr = self.tr
         rows: list[ft.Control] = [section_title(tr("concern.history"))]
-        for entry in reversed(c.history):
+        for entry in self.vm.history():
             move = tr(f"status.{entry.to_status.value}") if entry.from_status is None else tr(
                 "concern.moved", from_status=tr(f"status.{entry.from_status.value}"),
                 to_status=tr(f"status.{entry.to_status.value}"))
@@ -188,23 +183,17 @@ class ConcernsScreen(Screen):
         self.env.go(f"/concerns/{concern_id}")
 
     def _filter(self, which: str, value: Optional[str]) -> None:
-        value = None if value in (None, "", ALL) else value
-        if which == "status":
-            self.vm.set_status(value)
-        else:
-            self.vm.set_category(value)
+        self.vm.set_filter(which, value)
         self._paint_list()
 
     def _pick_status(self, value: str) -> None:
-        if self.vm.change is not None:
-            self.vm.change.to = value
-            self.vm.change.errors = {}
+        self.vm.pick_status(value)
         self._paint_detail()
 
     def _change(self, e=None) -> None:
         if self.vm.submit_change():
             self.env.saved()
-            self.env.toast("concern.status_saved_on_newer" if self.vm.saved_on_newer else "concern.status_saved")
+            self.env.toast(self.vm.saved_toast)
             self._paint_list()
         self._paint_detail()
 
@@ -226,10 +215,7 @@ class ConcernsScreen(Screen):
     def status_changed(self) -> bool:
         if not self.sync_settled():
             return False
-        self.vm.refresh()
-        selected, form = self.vm.selected, self.vm.change
-        if selected is not None and form is not None and form.concern.rev != selected.rev:
-            self.vm.reopen()  # changed by the district office: new choices and history, the note kept
+        self.vm.sync_changed()
         self._paint_list()
         self._paint_detail()
         return True

@@ -1,24 +1,22 @@
-"""What a screen gets from the shell: services, the translator, layout size, and navigation."""
+"""What a screen gets from the shell: its ScreenDeps (services, status, events), the translator,
+layout size, and navigation."""
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 
 import flet as ft
 
 from app.i18n import Translator
-
-if TYPE_CHECKING:
-    from app.composition import AppContext
+from app.screen_deps import ScreenDeps
 
 
 class Env:
-    def __init__(self, page: ft.Page, ctx: "AppContext", tr: Translator, *, phone: bool,
+    def __init__(self, page: ft.Page, deps: ScreenDeps, tr: Translator, *, phone: bool,
                  navigate: Callable[[str], None], rerender: Callable[[], None],
                  set_language: Callable[[str], None] = lambda lang: None):
         self.page = page
-        self.ctx = ctx
+        self.deps = deps
         self.tr = tr
         self.phone = phone
         self._navigate = navigate
@@ -50,11 +48,7 @@ class Env:
             pass  # not on a live page (screens built in plain tests)
 
     def saved(self) -> None:
-        self.ctx.saved()
-
-    async def blocking(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        """Run a blocking call (network) off the UI loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        self.deps.saved()
 
 
 class Screen(ABC):
@@ -89,7 +83,7 @@ class Screen(ABC):
     def sync_settled(self, *extra: Any) -> bool:
         """True once for each sync that ended (or change of ``extra``) since the screen last
         looked; never while a sync runs, so a screen repaints once with what the sync brought."""
-        status = self.env.ctx.status
+        status = self.env.deps.status
         seen = (status.running, id(status.last_report), *extra)
         settled = seen != self._status_seen and not status.running
         self._status_seen = seen

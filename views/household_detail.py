@@ -20,7 +20,7 @@ class HouseholdDetailScreen(Screen):
     def __init__(self, env: Env, household_id: str):
         super().__init__(env)
         self.household_id = household_id
-        self.history: HouseholdHistory | None = env.ctx.households.history(household_id)
+        self.history: HouseholdHistory | None = env.deps.households.history(household_id)
         self.holder = ft.Container(expand=True)
 
     @property
@@ -52,7 +52,7 @@ class HouseholdDetailScreen(Screen):
 
     def _contact(self) -> ft.Control:
         tr, h = self.tr, self.history.household
-        areas = self.env.ctx.areas
+        areas = self.env.deps.areas
         flags = ft.Row([chip(tr(f"vulnerability.{v.value}"), ft.Colors.BLUE_GREY_600) for v in h.vulnerabilities],
                        wrap=True, spacing=4, run_spacing=4)
         state = h.sync_state.value
@@ -143,6 +143,6 @@ class HouseholdDetailScreen(Screen):
     def status_changed(self) -> bool:
         if not self.sync_settled():
             return False
-        self.history = self.env.ctx.households.history(self.household_id)
+        self.history = self.env.deps.households.history(self.household_id)
         self._paint()
         return True

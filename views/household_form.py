@@ -23,7 +23,7 @@ class HouseholdFormScreen(Screen):
 
     def __init__(self, env: Env, household_id: Optional[str]):
         super().__init__(env)
-        self.vm = HouseholdFormVM(env.ctx.households, env.ctx.areas, env.lang, household_id)
+        self.vm = HouseholdFormVM(env.deps.households, env.deps.areas, env.lang, household_id)
         self.title_key = "household_form.edit_title" if household_id else "household_form.new_title"
         self.inputs: dict[str, ft.Control] = {}
         self.area: Optional[AreaPicker] = None

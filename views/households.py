@@ -20,7 +20,7 @@ class HouseholdsScreen(Screen):
     def __init__(self, env: Env):
         super().__init__(env)
         # A phone shows about eight rows: send 25 and more as the official scrolls.
-        self.vm = HouseholdListVM(env.ctx.households, env.ctx.areas, env.lang, page_size=25 if env.phone else 50)
+        self.vm = HouseholdListVM(env.deps.households, env.deps.areas, env.lang, page_size=25 if env.phone else 50)
         tr = self.tr
         self.search = tid("household-search", ft.TextField(
             label=tr("households.search"), prefix_icon=ft.Icons.SEARCH, on_change=self._on_search,
@@ -30,7 +30,7 @@ class HouseholdsScreen(Screen):
         self.summary = muted("")
         self.list = ft.ListView(expand=True, spacing=0, on_scroll=self._on_scroll, scroll_interval=150,
                                 padding=ft.Padding.only(bottom=80))
-        self.sync_settled(env.ctx.status.pending)  # what is painted now is up to date
+        self.sync_settled(env.deps.status.pending)  # what is painted now is up to date
         self._paint()
 
     # ---------------------------------------------------------------- layout
@@ -171,7 +171,7 @@ class HouseholdsScreen(Screen):
 
     def status_changed(self) -> bool:
         # When a sync ends it may have brought households or changed sync marks: refresh what is shown.
-        if not self.sync_settled(self.env.ctx.status.pending):
+        if not self.sync_settled(self.env.deps.status.pending):
             return False
         self.vm.refresh(keep_length=True)
         self._paint()

@@ -17,7 +17,7 @@ class SettingsScreen(Screen):
 
     def __init__(self, env: Env):
         super().__init__(env)
-        self.vm = SettingsVM(env.ctx.account, env.ctx.store.areas, env.lang)
+        self.vm = SettingsVM(env.deps.account, env.deps.areas, env.lang)
         self.account_box = ft.Container()
         self.inputs: dict[str, ft.Control] = {}
 
@@ -59,7 +59,7 @@ class SettingsScreen(Screen):
                                             weight=ft.FontWeight.W_600)),
                 labelled(tr("settings.username"), user.username),
                 labelled(tr("settings.role"), tr(f"role.{user.role}")),
-                labelled(tr("settings.area"), self.env.ctx.areas.label(user.area_code, self.env.lang, depth=3)
+                labelled(tr("settings.area"), self.env.deps.areas.label(user.area_code, self.env.lang, depth=3)
                          if user.area_code else tr("settings.whole_country")),
                 labelled(tr("settings.server_url"), vm.account.server_url),
                 secondary_button(tr("settings.sign_out"), self._sign_out, icon=ft.Icons.LOGOUT, identifier="sign-out"),
@@ -95,11 +95,10 @@ class SettingsScreen(Screen):
         self._paint_account()
         if ok:
             self.env.toast("settings.signed_in")
-            self.env.ctx.auto.trigger()
-            self.env.ctx.status.records_changed()
+            self.env.deps.signed_in()
 
     async def _sign_out(self, e=None):
         await self.vm.sign_out()
         self._paint_account()
         self.env.toast("settings.signed_out")
-        self.env.ctx.status.records_changed()
+        self.env.deps.signed_out()

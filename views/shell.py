@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Callable, Optional
 
 import flet as ft
 
+from app.i18n import Translator
 from app.routes import TABS, Route, parse_route
+from app.screen_deps import ScreenDeps
 from views.env import Env, Screen
 from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, theme
 from views.widgets import icon_button, tid
-
-if TYPE_CHECKING:
-    from app.composition import AppContext
 
 TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "sync": "/sync", "settings": "/settings"}
 TAB_ICONS = {
@@ -45,10 +44,10 @@ def screen_for(env: Env, route: Route) -> Screen:
 class Shell:
     """One per Flet session: renders the current route and keeps the status strip live."""
 
-    def __init__(self, page: ft.Page, ctx: "AppContext"):
+    def __init__(self, page: ft.Page, deps: ScreenDeps):
         self.page = page
-        self.ctx = ctx
-        self.tr = ctx.translator()
+        self.deps = deps
+        self.tr = Translator(deps.language())
         self.screen: Optional[Screen] = None
         self.route = parse_route(page.route)
         self._phone = self._is_phone()
@@ -65,7 +64,7 @@ class Shell:
             bgcolor=ft.Colors.ERROR_CONTAINER, padding=ft.Padding.symmetric(horizontal=16, vertical=10),
         ))
         self._progress = ft.ProgressBar(value=None, height=3, visible=False)
-        self._unsubscribe = ctx.status.subscribe(self._status_changed)
+        self._unsubscribe = deps.status.subscribe(self._status_changed)
 
         page.title = "Phum"
         page.fonts = dict(FONTS)
@@ -88,12 +87,12 @@ class Shell:
     def start(self) -> None:
         if self.route.name == "households" and self.route.path == "/":
             self.route = parse_route("/households")
-        self.ctx.start_background(self.page.run_task)
-        self.ctx.status.records_changed()  # counts may have moved while no screen was open
+        self.deps.session_started(self.page.run_task)
+        self.deps.status.records_changed()  # counts may have moved while no screen was open
         self.render()
 
     def env(self) -> Env:
-        return Env(self.page, self.ctx, self.tr, phone=self._phone, navigate=self.go, rerender=self.render,
+        return Env(self.page, self.deps, self.tr, phone=self._phone, navigate=self.go, rerender=self.render,
                    set_language=self.set_language)
 
     def render(self) -> None:
@@ -150,13 +149,13 @@ class Shell:
         return tid(f"nav-{tab}", icon)
 
     def _paint_sync_icon(self, icon: ft.Icon) -> None:
-        count = self.ctx.status.pending
+        count = self.deps.status.pending
         icon.badge = ft.Badge(label=self.tr.number(count)) if count else None
 
     # ---------------------------------------------------------------- status strip
 
     def _paint_status(self) -> None:
-        status, tr = self.ctx.status, self.tr
+        status, tr = self.deps.status, self.tr
         count = status.pending
         self._badge_text.value = tr.number(count)
         self._badge_icon.icon = ft.Icons.CLOUD_UPLOAD if count else ft.Icons.CLOUD_DONE_OUTLINED
@@ -221,11 +220,11 @@ class Shell:
     def _on_lifecycle(self, e) -> None:
         # Android may have frozen Python while hidden: look again as soon as the app is back.
         if str(getattr(e, "state", "")).lower().endswith("resume"):
-            self.ctx.auto.trigger()
+            self.deps.app_resumed()
 
     def set_language(self, lang: str) -> None:
-        self.ctx.set_language(lang)
-        self.tr = self.ctx.translator()
+        self.deps.language_changed(lang)
+        self.tr = Translator(self.deps.language())
         self.render()
 
     def dispose(self) -> None:

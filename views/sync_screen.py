@@ -1,13 +1,14 @@
 """Sync: what is still on this device, Sync now with progress, rejected records and conflicts."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
 import flet as ft
 
 from app.services.sync_review import ConflictItem, RejectedItem
-from app.viewmodels.sync_screen import Message, SyncScreenVM, fix_route
+from app.viewmodels.message import Message
+from app.viewmodels.sync_screen import SyncScreenVM, fix_route
 from views.env import Env, Screen
 from views.theme import GAP, SYNC_COLORS
 from views.widgets import card, muted, primary_button, secondary_button, section_title, tid
@@ -24,8 +25,8 @@ class SyncScreen(Screen):
 
     def __init__(self, env: Env):
         super().__init__(env)
-        ctx = env.ctx
-        self.vm = SyncScreenVM(ctx.review, ctx.status, ctx.account, ctx.auto)
+        deps = env.deps
+        self.vm = SyncScreenVM(deps.review, deps.status, deps.account, deps.sync_now, deps.recovery)
         self.connection = ft.Row(spacing=8)
         self.counts = ft.Container()
         self.last_success = muted("")
@@ -37,7 +38,6 @@ class SyncScreen(Screen):
         self.result = tid("sync-result", ft.Text(""))
         self.rejected = ft.Column(spacing=8)
         self.conflicts = ft.Column(spacing=GAP)
-        self._seen_report = None
         self._paint()
 
     def body(self) -> ft.Control:
@@ -46,7 +46,7 @@ class SyncScreen(Screen):
             self.connection, self.last_success,
             ft.Row([self.button]), self.progress_box, self.result,
         ], spacing=10), identifier="sync-card")
-        blocks = [top, card(ft.Column([section_title(tr("sync.waiting_title")), self.counts], spacing=8)),
+        blocks = [*self._repair(), top, card(ft.Column([section_title(tr("sync.waiting_title")), self.counts], spacing=8)),
                   self.rejected, self.conflicts]
         if self.env.phone:
             content = ft.Column(blocks, spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True,
@@ -68,34 +68,41 @@ class SyncScreen(Screen):
         params = dict(message.params)
         if "reason" in params:
             params["reason"] = self.tr.error(params["reason"]) if params["reason"] else ""
+        params = {k: self.tr.date_time(v) if isinstance(v, datetime) else v for k, v in params.items()}
         return self.tr(message.key, **params)
+
+    def _repair(self) -> list[ft.Control]:
+        """What opening the store repaired: said once on this screen, above everything else."""
+        if self.vm.repair is None:
+            return []
+        return [card(ft.Row([ft.Icon(ft.Icons.HEALING, color=ft.Colors.AMBER_900),
+                             tid("store-repaired", ft.Text(self._say(self.vm.repair), expand=True))],
+                            spacing=8, vertical_alignment=ft.CrossAxisAlignment.START),
+                     identifier="store-repaired-card")]
 
     def _paint(self) -> None:
         tr, vm = self.tr, self.vm
         state = vm.connection
         icon, color = CONNECTION_ICONS[state]
         server = vm.account.server_url
-        user = vm.account.user
-        who = tr("sync.signed_in_as", name=user.full_name or user.username) if user else tr("sync.not_signed_in")
         self.connection.controls = [
             ft.Icon(icon, color=color, size=28),
             ft.Column([tid("connection-state", ft.Text(tr(f"sync.connection_{state}"), weight=ft.FontWeight.W_600)),
-                       muted(f"{server}" if server else tr("sync.no_server")), muted(who)], spacing=0, expand=True),
+                       muted(f"{server}" if server else tr("sync.no_server")), muted(self._say(vm.who()))],
+                      spacing=0, expand=True),
         ]
-        if not user:
+        if vm.offer_sign_in:
             self.connection.controls.append(secondary_button(tr("sync.go_sign_in"), lambda e: self.env.go("/settings"),
                                                              identifier="go-sign-in"))
-        last = vm.status.last_success_at
-        self.last_success.value = tr("sync.last_success", when=tr.date_time(last)) if last else tr("sync.never")
+        self.last_success.value = self._say(vm.last_success())
         inner_btn = self.button.content if isinstance(self.button, ft.Semantics) else self.button
         inner_btn.disabled = not vm.can_sync
-        inner_btn.content = tr("sync.running") if vm.status.running else tr("sync.now")
+        inner_btn.content = tr(vm.button_key)
         value, caption = vm.progress()
         self.progress_box.visible = vm.status.running
         self.bar.content.value = value
         self.bar_text.content.value = self._say(caption)
-        if not vm.status.running:
-            self.result.content.value = self._say(vm.message or vm.last_result())
+        self.result.content.value = self._say(vm.result())
         self._paint_counts()
         self._paint_rejected()
         self._paint_conflicts()
@@ -182,7 +189,7 @@ class SyncScreen(Screen):
         if name == "phone":
             return tr.phone(value)
         if name == "village_code":
-            return self.env.ctx.areas.label(value, self.env.lang, depth=2)
+            return self.env.deps.areas.label(value, self.env.lang, depth=2)
         if isinstance(value, bool):
             return tr("common.yes") if value else tr("common.no")
         groups = {"vulnerabilities": "vulnerability", "visit_kind": "visit_kind", "category": "category",
@@ -209,23 +216,18 @@ class SyncScreen(Screen):
     # ---------------------------------------------------------------- events
 
     async def _sync_now(self, e=None):
-        self.vm.message = None
+        self.vm.begin_sync()
         self._paint()
         yield  # show "running" at once; progress then arrives through status_changed
         await self.vm.sync_now()
         self._paint()
 
     def _keep(self, record_id: str, *, mine: bool) -> None:
-        if mine:
-            self.vm.keep_mine(record_id)
-        else:
-            self.vm.keep_server(record_id)
-        self.env.toast("sync.conflict_resolved")
+        toast = self.vm.keep(record_id, mine=mine)
+        self.env.toast(toast.key, **toast.params)
         self._paint()
 
     def status_changed(self) -> bool:
-        if not self.vm.status.running and self._seen_report is not self.vm.status.last_report:
-            self._seen_report = self.vm.status.last_report
-            self.vm.reload()
+        self.vm.status_changed()
         self._paint()
         return True

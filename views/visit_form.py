@@ -88,8 +88,8 @@ class VisitFormScreen(Screen):
 
     def __init__(self, env: Env, household_id: str, visit_id: Optional[str]):
         super().__init__(env)
-        actor = env.ctx.account.actor()
-        self.vm = VisitFormVM(env.ctx.visits, env.ctx.households, household_id, official=actor.display_name,
+        actor = env.deps.account.actor()
+        self.vm = VisitFormVM(env.deps.visits, env.deps.households, household_id, official=actor.display_name,
                               visit_id=visit_id)
         self.title_key = "visit.edit_title" if visit_id else "visit.new_title"
         self.inputs: dict[str, ft.Control] = {}

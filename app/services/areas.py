@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from records.areas import CODE_LENGTH, LEVELS, parent_code, parents  # noqa: F401  (LEVELS/CODE_LENGTH: for view-models)
-from storage.repository import Area, AreaRepository
+from storage.repository import Area, AreaRepository, GazetteerInfo
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class AreaService:
     def __init__(self, areas: AreaRepository):
         self.areas = areas
 
-    def has_gazetteer(self) -> bool:
-        return self.areas.count() > 0
+    def gazetteer_info(self) -> Optional[GazetteerInfo]:
+        """Which gazetteer this device has (source, version, counts); None before any is loaded."""
+        return self.areas.info()
 
     def chain(self, code: str) -> list[Area]:
         """Province … down to the area of ``code`` (those the gazetteer knows)."""

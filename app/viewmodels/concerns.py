@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from typing import Optional
 
-from records.models import Concern, ConcernCategory, ConcernStatus
+from records.models import Concern, ConcernCategory, ConcernStatus, StatusChange
 from app.services.areas import AreaService
 from app.services.concerns import ConcernRow, ConcernService
 from app.services.edits import ChangedSinceOpened, SaveFailed
 from app.viewmodels.area_picker import AreaPickerVM
+from app.viewmodels.message import Message
+
+ALL = "all"  # the filter choice that filters nothing
+FILTERS = {"status": ConcernStatus, "category": ConcernCategory}
 
 
 class StatusChangeForm:
@@ -28,6 +32,19 @@ class StatusChangeForm:
     @property
     def needs_institution(self) -> bool:
         return self.to == ConcernStatus.referred.value
+
+    @property
+    def institution_error(self) -> Optional[str]:
+        return self.errors.get("referred_to")
+
+    @property
+    def other_errors(self) -> list[str]:
+        """Codes shown under the form (the institution's shows at its field)."""
+        return [code for name, code in self.errors.items() if name != "referred_to"]
+
+    def pick(self, value: str) -> None:
+        self.to = value
+        self.errors = {}
 
     def keep_typed(self, earlier: "StatusChangeForm") -> "StatusChangeForm":
         """This form for a fresher copy, with what was typed in ``earlier``; the chosen move
@@ -65,6 +82,38 @@ class ConcernsVM:
                                                   area_code=self.area_code, limit=self.LIMIT)
         if self.selected is not None:
             self.selected = self.service.get(self.selected.id)
+
+    def filter_options(self, which: str) -> list[str]:
+        """The values a filter offers, "all" first (the view labels them)."""
+        return [ALL, *(v.value for v in FILTERS[which])]
+
+    def filter_value(self, which: str) -> str:
+        chosen = self.status if which == "status" else self.category
+        return chosen.value if chosen else ALL
+
+    def set_filter(self, which: str, value: Optional[str]) -> None:
+        """A filter's dropdown changed; "all" (or nothing) lifts it."""
+        value = None if value in (None, "", ALL) else value
+        if which == "status":
+            self.set_status(value)
+        else:
+            self.set_category(value)
+
+    def summary(self) -> Message:
+        shown = len(self.rows)
+        if shown == self.total:
+            return Message("concerns.count", {"count": self.total})
+        return Message("concerns.count_limited", {"shown": shown, "count": self.total})
+
+    def empty_keys(self) -> tuple[str, str]:
+        """Title and message when no concern is listed: none at all, or none that match."""
+        if self.filtered:
+            return "concerns.no_match_title", "concerns.no_match_message"
+        return "concerns.empty_title", "concerns.empty_message"
+
+    def area_filter_label(self) -> str:
+        """The chosen area, "" when the list is not filtered by area."""
+        return self.areas.label(self.area_code, self.lang, depth=2) if self.area_code else ""
 
     def set_status(self, value: Optional[str]) -> None:
         self.status = ConcernStatus(value) if value else None
@@ -104,6 +153,29 @@ class ConcernsVM:
         self.change = self._form(fresh) if fresh else None
         if self.change is not None and earlier is not None:
             self.change.keep_typed(earlier)
+
+    @property
+    def offers_moves(self) -> bool:
+        return self.change is not None and bool(self.change.choices)
+
+    def pick_status(self, value: str) -> None:
+        if self.change is not None:
+            self.change.pick(value)
+
+    def history(self) -> list[StatusChange]:
+        """The open concern's moves, newest first."""
+        return list(reversed(self.selected.history)) if self.selected else []
+
+    def sync_changed(self) -> None:
+        """A sync ended: list again; an open concern the office moved shows its new moves, the note kept."""
+        self.refresh()
+        selected, form = self.selected, self.change
+        if selected is not None and form is not None and form.concern.rev != selected.rev:
+            self.reopen()
+
+    @property
+    def saved_toast(self) -> str:
+        return "concern.status_saved_on_newer" if self.saved_on_newer else "concern.status_saved"
 
     def close(self) -> None:
         self.selected = None

@@ -8,11 +8,11 @@ from records.version import APP_VERSION
 from app.device import SignedInUser
 from app.i18n import LANGUAGES
 from app.services.account import AccountError, AccountService
-from storage.repository import AreaRepository
+from app.services.areas import AreaService
 
 
 class SettingsVM:
-    def __init__(self, account: AccountService, areas: AreaRepository, language: str):
+    def __init__(self, account: AccountService, areas: AreaService, language: str):
         self.account = account
         self.areas = areas
         self.language = language
@@ -40,7 +40,7 @@ class SettingsVM:
 
     def gazetteer(self) -> tuple[str, str, int]:
         """(source, version, number of villages) of the gazetteer on this device."""
-        info = self.areas.info()
+        info = self.areas.gazetteer_info()
         if info is None:
             return "", "", 0
         return info.source, info.version, int(info.counts.get("village", 0))

@@ -1,7 +1,9 @@
 """What every screen shows at all times: reachability, unsynced records, a running sync.
 
-Fed by AutoSync's status (sync/auto.py), by the reachability probe, and by every local
-save; each open screen subscribes and redraws its badge, banner and progress bar.
+Holds AutoSync's latest status object (sync/auto.py: online from the reachability probe,
+running, progress, last report, a refused token) instead of copying its fields, and recounts
+what waits for the server after every local save; each open screen subscribes and redraws
+its badge, banner and progress bar.
 """
 from __future__ import annotations
 
@@ -20,26 +22,46 @@ Listener = Callable[[], None]
 class AppStatus:
     def __init__(self, review: SyncReview):
         self.review = review
-        self.online: Optional[bool] = None  # None: not asked yet (or no server set)
-        self.running = False
-        self.progress: Optional[SyncProgress] = None
+        self.sync = SyncStatus()  # AutoSync's, replaced (never edited) on each of its changes
         self.counts: OutboxCounts = review.counts()
-        self.last_success_at: Optional[datetime] = review.last_success()
-        self.last_report: Optional[SyncReport] = None
-        self.last_error = ""
-        self.needs_sign_in = False
+        self._stored_success: Optional[datetime] = review.last_success()  # before AutoSync has read it
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+
+    @property
+    def online(self) -> Optional[bool]:
+        """None: not asked yet (or no server set)."""
+        return self.sync.online
+
+    @property
+    def offline(self) -> bool:
+        return self.sync.online is False
+
+    @property
+    def running(self) -> bool:
+        return self.sync.running
+
+    @property
+    def progress(self) -> Optional[SyncProgress]:
+        return self.sync.progress if self.sync.running else None
+
+    @property
+    def last_report(self) -> Optional[SyncReport]:
+        return self.sync.last_report
+
+    @property
+    def last_success_at(self) -> Optional[datetime]:
+        return self.sync.last_success_at or self._stored_success
+
+    @property
+    def needs_sign_in(self) -> bool:
+        return self.sync.needs_sign_in
 
     @property
     def pending(self) -> int:
         """What the badge counts: records not on the server yet (waiting, rejected or in conflict)."""
         c = self.counts
         return c.total_pending + c.total_rejected + c.total_conflicts
-
-    @property
-    def offline(self) -> bool:
-        return self.online is False
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         with self._lock:
@@ -66,20 +88,9 @@ class AppStatus:
         self.counts = self.review.counts()
         self.changed()
 
-    def set_online(self, online: Optional[bool]) -> None:
-        if online != self.online:
-            self.online = online
-            self.changed()
-
     def apply_sync_status(self, status: SyncStatus) -> None:
         """AutoSync's view of things (called on the event loop on every change it makes)."""
-        if status.online is not None:
-            self.online = status.online
-        self.running = status.running
-        self.progress = status.progress if status.running else None
+        self.sync = status
+        # AutoSync counts only when its loop looks; with nothing counted yet, ours stays right.
         self.counts = status.counts if (status.counts.pending or status.counts.rejected) else self.review.counts()
-        self.last_success_at = status.last_success_at or self.last_success_at
-        self.last_report = status.last_report or self.last_report
-        self.last_error = status.last_error
-        self.needs_sign_in = status.needs_sign_in
         self.changed()

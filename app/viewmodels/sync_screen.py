@@ -1,24 +1,18 @@
-"""The sync screen: connection, what waits by type, Sync now with progress, rejected and conflicts."""
+"""The sync screen: connection, what waits by type, Sync now with progress, rejected and conflicts,
+and what opening the store repaired."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from pathlib import Path
+from typing import Awaitable, Callable, Optional
 
 from app.services.account import AccountService
 from app.services.sync_review import RECORD_KINDS, ConflictItem, RejectedItem, SyncReview
+from app.viewmodels.message import Message
 from app.viewmodels.status import AppStatus
+from storage.repository import RecoveryReport
 from sync.account import NotSignedIn
-from sync.auto import AutoSync
-from sync.runner import SyncInProgress
+from sync.runner import SyncInProgress, SyncReport
 from sync.transport import AuthError, RetryLater, SyncError, Temporary
-
-
-@dataclass(frozen=True)
-class Message:
-    """A translation key and its parameters (the view translates)."""
-
-    key: str
-    params: dict[str, Any]
 
 
 def fix_route(item: RejectedItem) -> str:
@@ -30,15 +24,27 @@ def fix_route(item: RejectedItem) -> str:
     return f"/households/{item.household_id}"
 
 
+def repair_notice(report: Optional[RecoveryReport]) -> Optional[Message]:
+    """What to tell the user when opening the store found damage: how much came back, where the copy is."""
+    if report is None or not report.had_damage:
+        return None
+    folders = sorted({str(Path(p).parent) for p in report.damaged_files})
+    return Message("sync.store_repaired", {"count": report.records_recovered, "folder": ", ".join(folders)})
+
+
 class SyncScreenVM:
-    def __init__(self, review: SyncReview, status: AppStatus, account: AccountService, auto: AutoSync):
+    def __init__(self, review: SyncReview, status: AppStatus, account: AccountService,
+                 sync_now: Callable[[], Awaitable[SyncReport]], recovery: Optional[RecoveryReport] = None):
         self.review = review
         self.status = status
         self.account = account
-        self.auto = auto
+        self._sync_now = sync_now
+        self.repair = repair_notice(recovery)
         self.message: Optional[Message] = None
         self.rejected: list[RejectedItem] = []
         self.conflicts: list[ConflictItem] = []
+        self._result: Optional[Message] = None
+        self._seen_report: Optional[SyncReport] = None
         self.reload()
 
     def reload(self) -> None:
@@ -56,6 +62,25 @@ class SyncScreenVM:
     @property
     def signed_in(self) -> bool:
         return self.account.user is not None
+
+    @property
+    def offer_sign_in(self) -> bool:
+        """Show the way to Settings: nobody can sync from here before signing in."""
+        return not self.signed_in
+
+    def who(self) -> Message:
+        user = self.account.user
+        if user is None:
+            return Message("sync.not_signed_in", {})
+        return Message("sync.signed_in_as", {"name": user.full_name or user.username})
+
+    def last_success(self) -> Message:
+        when = self.status.last_success_at
+        return Message("sync.last_success", {"when": when}) if when else Message("sync.never", {})
+
+    @property
+    def button_key(self) -> str:
+        return "sync.running" if self.status.running else "sync.now"
 
     def count_rows(self) -> list[tuple[str, int, int, int]]:
         c = self.status.counts
@@ -86,10 +111,20 @@ class SyncScreenVM:
             return Message("sync.result_ok", params)
         return Message("sync.result_stopped", {**params, "reason": _error_code(report.error)})
 
+    def result(self) -> Optional[Message]:
+        """Under the button: the last outcome; while a sync runs, what was there (the bar speaks)."""
+        if not self.status.running:
+            self._result = self.message or self.last_result()
+        return self._result
+
+    def begin_sync(self) -> None:
+        """The button was pressed: the previous outcome no longer stands."""
+        self.message = None
+
     async def sync_now(self) -> Message:
         """The button: runs one sync (AutoSync reports progress to every screen meanwhile)."""
         try:
-            report = await self.auto.sync_now()
+            report = await self._sync_now()
         except NotSignedIn:
             self.message = Message("sync.need_sign_in", {})
         except SyncInProgress:
@@ -102,6 +137,20 @@ class SyncScreenVM:
         self.status.records_changed()
         self.reload()
         return self.message
+
+    def status_changed(self) -> None:
+        """The app status moved: once a sync has ended with a new report, read the lists again."""
+        if not self.status.running and self._seen_report is not self.status.last_report:
+            self._seen_report = self.status.last_report
+            self.reload()
+
+    def keep(self, record_id: str, *, mine: bool) -> Message:
+        """One of the two versions of a conflict; the toast to show."""
+        if mine:
+            self.keep_mine(record_id)
+        else:
+            self.keep_server(record_id)
+        return Message("sync.conflict_resolved", {})
 
     def keep_mine(self, record_id: str) -> None:
         self.review.keep_mine(record_id)

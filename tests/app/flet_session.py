@@ -226,7 +226,7 @@ def app_session(ctx, *, route: str = "/households", width: float = 390, height: 
                                   "platform": "android" if width <= 600 else "linux"})
         # Encoded like the register-client answer: the encoder records the snapshots later diffs use.
         client.bytes_sent += len(msgpack.packb(session.get_page_patch(), default=_encode))
-        await make_main(lambda: ctx)(session.page)
+        await make_main(lambda: ctx.ui)(session.page)
         return session
 
     try:

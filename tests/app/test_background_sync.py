@@ -63,7 +63,7 @@ def wait_until(check, timeout=20.0) -> None:
 ])
 def test_sign_in_errors_land_at_their_field(server, store, tmp_path, loop, url, username, password, field, code):
     ctx = make_ctx(store, tmp_path)
-    vm = SettingsVM(ctx.account, store.areas, "km")
+    vm = SettingsVM(ctx.account, ctx.areas, "km")
     vm.set("server_url", {None: server.base_url, "closed": f"http://127.0.0.1:{free_port()}"}.get(url, url))
     vm.set("username", username)
     vm.set("password", password)
@@ -74,7 +74,7 @@ def test_sign_in_errors_land_at_their_field(server, store, tmp_path, loop, url, 
 
 def test_sign_in_sync_now_and_sign_out(server, store, tmp_path, loop):
     ctx = make_ctx(store, tmp_path)
-    vm = SettingsVM(ctx.account, store.areas, "km")
+    vm = SettingsVM(ctx.account, ctx.areas, "km")
     vm.set("server_url", server.base_url)
     vm.set("username", server.official.username)
     vm.set("password", server.official.password)
@@ -84,7 +84,7 @@ def test_sign_in_sync_now_and_sign_out(server, store, tmp_path, loop):
     ctx.households.store.save(h, visit, *concerns)
     ctx.saved()
     assert ctx.status.pending == 4
-    screen = SyncScreenVM(ctx.review, ctx.status, ctx.account, ctx.auto)
+    screen = SyncScreenVM(ctx.review, ctx.status, ctx.account, ctx.auto.sync_now)
     assert screen.can_sync and screen.count_rows()[2] == ("concern", 2, 0, 0)
     progress = []
     unsubscribe = ctx.auto.subscribe(lambda status: progress.append(status.progress))

@@ -72,3 +72,48 @@ def test_resolved_can_only_reopen(vm):
 
 def test_unknown_concern(vm):
     assert vm.open("00000000-0000-4000-8000-000000000001") is None and vm.change is None
+
+
+def test_the_filters_offer_all_first_and_all_lifts_a_filter(vm):
+    assert vm.filter_options("status")[:2] == ["all", "open"] and "escalated" in vm.filter_options("status")
+    assert vm.filter_options("category")[0] == "all" and "water" in vm.filter_options("category")
+    vm.set_filter("category", "water")
+    assert vm.filter_value("category") == "water" and vm.total == 2 and vm.filtered
+    assert vm.empty_keys() == ("concerns.no_match_title", "concerns.no_match_message")
+    vm.set_filter("category", "all")
+    assert vm.filter_value("category") == "all" and vm.total == 5 and not vm.filtered
+    assert vm.empty_keys() == ("concerns.empty_title", "concerns.empty_message")
+
+
+def test_the_summary_says_when_the_list_is_cut(vm):
+    assert (vm.summary().key, vm.summary().params) == ("concerns.count", {"count": 5})
+    vm.LIMIT = 2
+    vm.refresh()
+    assert (vm.summary().key, vm.summary().params) == ("concerns.count_limited", {"shown": 2, "count": 5})
+
+
+def test_the_area_filter_is_labelled_only_when_chosen(vm):
+    assert vm.area_filter_label() == ""
+    vm.area.select("province", "12")
+    vm.apply_area()
+    assert vm.area_filter_label() == vm.areas.name("12", "en") != ""
+
+
+def test_picking_a_move_clears_the_messages_and_errors_split_by_where_they_show(vm):
+    vm.open(vm.rows[0].concern.id)
+    assert vm.offers_moves
+    vm.submit_change()
+    assert vm.change.other_errors == ["choose_status"] and vm.change.institution_error is None
+    vm.pick_status("referred")
+    assert vm.change.errors == {} and vm.change.to == "referred"
+    vm.submit_change()
+    assert vm.change.institution_error == "referred_to_required" and vm.change.other_errors == []
+
+
+def test_history_is_newest_first_and_the_toast_says_which_copy_it_went_on(vm):
+    vm.open(vm.rows[0].concern.id)
+    vm.pick_status("in_progress")
+    assert vm.submit_change() and vm.saved_toast == "concern.status_saved"
+    assert [e.to_status.value for e in vm.history()] == ["in_progress", "open"]
+    vm.close()
+    assert vm.history() == [] and not vm.offers_moves

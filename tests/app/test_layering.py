@@ -3,6 +3,7 @@ Services and view-models hold the logic and never import Flet."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,40 @@ def test_the_rule_catches_a_violation(tmp_path):
 def test_app_entry_points_exist():
     assert (REPO / "main.py").exists()
     assert "ft.run(" in (REPO / "main.py").read_text()
+
+
+NOT_FOR_SCREENS = ("Store", "AutoSync", "SyncAccount", "Reachability", "AppContext")
+CONTEXT_ATTRIBUTES = {"ctx", "auto", "sync_account", "reachability"}
+
+
+def reaches_past_the_screen_deps(path: Path) -> list[str]:
+    """Attribute uses in a view that would get at the context, the store or AutoSync."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if node.attr in CONTEXT_ATTRIBUTES or (node.attr == "store" and owner != "session"):
+            found.append((node.lineno, node.attr))
+    return [f"line {line}: .{attr}" for line, attr in sorted(found)]
+
+
+def test_screens_get_services_status_and_events_but_not_the_store_or_autosync():
+    from app.screen_deps import ScreenDeps
+
+    fields = {f.name: str(f.type) for f in dataclasses.fields(ScreenDeps)}
+    assert {"households", "status", "saved", "sync_now", "recovery"} <= set(fields)
+    assert not [name for name, kind in fields.items() if any(bad in kind for bad in NOT_FOR_SCREENS)]
+
+
+@pytest.mark.parametrize("path", sorted(REPO.glob("views/*.py")), ids=lambda p: p.name)
+def test_views_reach_nothing_past_their_screen_deps(path):
+    assert not reaches_past_the_screen_deps(path), f"{path.name}: {reaches_past_the_screen_deps(path)}"
+    if path.name != "app.py":  # the entry point takes the shared context's ScreenDeps, nothing else
+        assert "app.composition" not in imported_modules(path) and "AppContext" not in path.read_text()
+
+
+def test_the_screen_rule_catches_a_view_that_reaches_the_store(tmp_path):
+    sample = tmp_path / "bad.py"
+    sample.write_text("x = env.ctx.households\ny = page.session.store\nz = self.deps.households.store\n")
+    assert reaches_past_the_screen_deps(sample) == ["line 1: .ctx", "line 3: .store"]

@@ -151,11 +151,11 @@ def test_language_switch_and_layout_switch(ctx):
 def test_offline_banner_and_badge_follow_the_status(ctx, seeded):
     with app_session(ctx, route="/households") as s:
         assert not s.shown("offline-banner")
-        s.runner.call(lambda: ctx.status.set_online(False))
+        s.runner.call(lambda: ctx.auto.set_online(False))
         s.runner.settle()
         assert s.shown("offline-banner")
         assert s.find("pending-badge").content.controls[1].value == "៤"
-        s.runner.call(lambda: ctx.status.set_online(True))
+        s.runner.call(lambda: ctx.auto.set_online(True))
         s.runner.settle()
         assert not s.shown("offline-banner")
 

@@ -130,15 +130,32 @@ def test_the_servers_retry_after_is_honoured_even_when_triggered():
     assert rig.pushes() == 1
 
 
-def test_with_nothing_pending_it_only_probes_now_and_then():
-    rig = Rig(probe_interval=60, poll_interval=30)
+def test_with_nothing_pending_it_does_not_knock_until_the_next_pull():
+    rig = Rig(poll_interval=30)
     run(rig.auto.step())  # first look: pulls once
     requests = len(rig.server.requests)
     for _ in range(4):
         rig.time.t += 30
         run(rig.auto.step())
-    paths = [r.url.rsplit("/api/v1", 1)[1] for r in rig.server.requests[requests:]]
-    assert paths == ["/health", "/health"]
+    assert rig.server.requests[requests:] == []  # the reachability probe asks /health, not the loop
+
+
+def test_the_probe_coming_back_online_syncs_at_once_despite_the_backoff():
+    rig = Rig()
+    rig.store.save(household())
+    rig.offline = True
+    for _ in range(4):
+        rig.time.t += run(rig.auto.step())
+    rig.time.t += 1  # well inside the next wait
+    published = []
+    rig.auto.subscribe(published.append)
+    rig.auto.set_online(False)  # the probe says what the loop knows: nothing new to publish
+    assert len(published) == 1
+    rig.offline = False
+    rig.auto.set_online(True)
+    assert published[-1].online is True
+    run(rig.auto.step())
+    assert rig.pushes() == 1
 
 
 def test_records_waiting_for_their_household_do_not_make_it_sync_again_and_again():

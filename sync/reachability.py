@@ -1,7 +1,8 @@
-"""Is the server there? A cheap GET /health every few seconds while the app is open.
+"""Is the server there? The app's one periodic probe: a cheap GET /health every few seconds.
 
-AutoSync only asks when it has something to do; the offline banner must follow the network
-within seconds, so the screens run this small probe on their own (in a thread: blocking I/O).
+The offline banner must follow the network within seconds, signed in or not and with
+auto-sync off too; the composition root passes each answer to ``AutoSync.set_online``, so
+AutoSync's status is the one place the screens read "online" from (blocking I/O in a thread).
 """
 from __future__ import annotations
 
