@@ -76,7 +76,7 @@ class SyncScreen(Screen):
         if self.vm.repair is None:
             return []
         return [card(ft.Row([ft.Icon(ft.Icons.HEALING, color=ft.Colors.AMBER_900),
-                             tid("store-repaired", ft.Text(self._say(self.vm.repair), expand=True))],
+                             tid("store-repaired", ft.Text(self._say(self.vm.repair)), expand=True)],
                             spacing=8, vertical_alignment=ft.CrossAxisAlignment.START),
                      identifier="store-repaired-card")]
 
