@@ -16,6 +16,7 @@ from storage.repository import Store
 from storage.tiny import TinyStore
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+TEST_KEY = bytes(range(32))  # a data key for sealed stores in tests
 
 
 def fixed_clock() -> datetime:
