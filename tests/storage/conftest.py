@@ -28,8 +28,9 @@ def open_tiny(path: Path, **options) -> TinyStore:
     return TinyStore(path / "records", path / "reference", **options)
 
 
-@pytest.fixture(params=["memory", "tiny"])
+@pytest.fixture(params=["memory", "tiny", "sealed"])
 def kind(request) -> str:
+    """The fake, the plain TinyDB store, and the sealed one the device keeps."""
     return request.param
 
 
@@ -39,7 +40,10 @@ def stores(kind, tmp_path):
     opened: list[Store] = []
 
     def make() -> Store:
-        store = MemoryStore(clock=fixed_clock) if kind == "memory" else open_tiny(tmp_path)
+        if kind == "memory":
+            store = MemoryStore(clock=fixed_clock)
+        else:
+            store = open_tiny(tmp_path, data_key=TEST_KEY if kind == "sealed" else None)
         opened.append(store)
         return store
 
