@@ -54,6 +54,20 @@ def open_data_key(records_dir: Path, keys: KeyStore) -> bytes:
     return key
 
 
+async def open_data_key_async(records_dir: Path, keys) -> bytes:
+    """``open_data_key`` for a key store whose ``load`` and ``save`` are coroutines (the phone's)."""
+    key = await keys.load()
+    if key is not None:
+        return key
+    if is_sealed(records_dir):
+        raise KeyMissingError(f"{records_dir} is encrypted and its key is not in {keys}")
+    key = new_data_key()
+    await keys.save(key)
+    if await keys.load() != key:
+        raise StoreKeyError(f"{keys} did not keep the new data key")
+    return key
+
+
 class KeyFile(KeyStore):
     """The data key in a file (0600), plain or wrapped by a passphrase."""
 
