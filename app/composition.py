@@ -61,11 +61,23 @@ class AppConfig:
         )
 
 
-def open_store(data_dir: Path) -> Store:
-    """The durable TinyDB store, with the built-in gazetteer loaded on a fresh device."""
+def key_file(data_dir: Path):
+    """Desktops and web mode: the records' data key in data_dir/keys (beside records/, not in it)."""
+    from storage.keys import KeyFile
+
+    return KeyFile(data_dir / "keys" / "records.key")
+
+
+def open_store(data_dir: Path, data_key: Optional[bytes] = None) -> Store:
+    """The durable TinyDB store, records encrypted at rest, with the built-in gazetteer loaded on a
+    fresh device. Phones pass ``data_key`` from their key store; elsewhere it is the key file's.
+    A wrong or missing key raises storage.sealing.StoreKeyError (``message_key`` to show)."""
+    from storage.keys import open_data_key
     from storage.tiny import TinyStore  # lazy: tests and the benchmark often use MemoryStore
 
-    store = TinyStore(data_dir / "records", data_dir / "reference")
+    if data_key is None:
+        data_key = open_data_key(data_dir / "records", key_file(data_dir))
+    store = TinyStore(data_dir / "records", data_dir / "reference", data_key=data_key)
     if store.areas.count() == 0:
         load_builtin_gazetteer(store)
     return store
@@ -106,14 +118,14 @@ class AppContext:
         )
 
     @classmethod
-    def open(cls, cfg: Optional[AppConfig] = None) -> "AppContext":
+    def open(cls, cfg: Optional[AppConfig] = None, *, data_key: Optional[bytes] = None) -> "AppContext":
         cfg = cfg or AppConfig.from_env()
         settings_path = cfg.data_dir / "device.json"
         if cfg.server_url:
             settings = load_device_settings(settings_path)
             if not settings.server_url:  # a preset never overrides the official's own choice
                 save_device_settings(settings.with_server(cfg.server_url), settings_path)
-        store = open_store(cfg.data_dir)
+        store = open_store(cfg.data_dir, data_key)
         return cls(store, SyncAccount(store, settings_path=settings_path), cfg)
 
     # ---------------------------------------------------------------- language
@@ -161,12 +173,12 @@ _shared: Optional[AppContext] = None
 _shared_guard = threading.Lock()
 
 
-def shared_context() -> AppContext:
+def shared_context(data_key: Optional[bytes] = None) -> AppContext:
     """The process's one AppContext (every window or tab of this device shares the store)."""
     global _shared
     with _shared_guard:
         if _shared is None:
-            _shared = AppContext.open()
+            _shared = AppContext.open(data_key=data_key)
         return _shared
 
 

@@ -10,9 +10,12 @@ measured in a fresh process, so that open time and memory are what the app would
   with all sizes open in one process and saved to in turn, so that a disk made slow by
   something else slows every size alike; "without fsync" is the store's own work;
 - search: 150 searches by part of a Khmer or Latin name and by phone typed in several forms;
-- TinyDB default: the same save as insert(visit) + insert_multiple(concerns) on JSONStorage.
+- TinyDB default: the same save as insert(visit) + insert_multiple(concerns) on JSONStorage;
+- sealed: every size is also built as the device keeps it, records encrypted (AES-GCM), and
+  measured the same way (its saves in turn with the plain ones): the second table prints its
+  figures and its overhead against plain.
 The last line printed is one JSON object; its "_50k" keys are for the largest size measured
-(``sizes`` says which).
+(``sizes`` says which), "sealed" holds the encrypted store's.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ GIVEN = [("ស្រីមុំ", "Sreymom"), ("ដារ៉ា", "Dara"), ("�
          ("រតនា", "Rattana"), ("សំណាង", "Samnang"), ("បុប្ផា", "Bopha"), ("ណារី", "Neary"), ("ធីតា", "Thida"),
          ("វិចិត្រ", "Vichet"), ("សុខា", "Sokha"), ("ចន្ថា", "Chantha"), ("សុផល", "Sophal"), ("ម៉ាលី", "Maly")]
 SAVES = 400  # per size, taken in turn
+BENCH_KEY = bytes(range(32))  # the data key of the sealed copies
 PREFIXES = ["012", "017", "077", "089", "092", "011", "015", "016", "010", "093", "098", "081", "086", "087"]
 
 
@@ -97,12 +101,17 @@ def make_docs(n: int, seed: int = 1) -> tuple[list[dict], list[dict], list[dict]
     return households, visits, concerns
 
 
-def build(where: Path, docs, n: int) -> None:
+def key_for(where: Path):
+    """The sealed copies are the directories whose records hold a key check."""
+    return BENCH_KEY if (where / "records" / "sealed.json").exists() else None
+
+
+def build(where: Path, docs, n: int, data_key=None) -> None:
     from storage.tiny import TinyStore
     from tinydb.storages import JSONStorage
 
     households, visits, concerns = docs[0][:n], docs[1][:n], docs[2][: 2 * n]
-    store = TinyStore(where / "records", where / "reference")
+    store = TinyStore(where / "records", where / "reference", data_key=data_key)
     storage = store.db.storage
     for start in range(0, n, 2000):
         storage.commit([["put", "households", d["id"], d] for d in households[start:start + 2000]]
@@ -110,6 +119,8 @@ def build(where: Path, docs, n: int) -> None:
                        + [["put", "concerns", d["id"], d] for d in concerns[2 * start:2 * start + 4000]])
     store.compact()
     store.close()
+    if data_key is not None:
+        return
     tables = {name: {str(i + 1): d for i, d in enumerate(rows)}
               for name, rows in (("households", households), ("visits", visits), ("concerns", concerns))}
     JSONStorage(str(where / "tinydb-default.json")).write(tables)
@@ -146,7 +157,7 @@ def measure_open_and_search(where: Path, n: int) -> dict:
     from storage.tiny import TinyStore
 
     started = time.perf_counter()
-    store = TinyStore(where / "records", where / "reference")
+    store = TinyStore(where / "records", where / "reference", data_key=key_for(where))
     open_s = time.perf_counter() - started
     rss_open = rss_mb()
     rng = random.Random(n)
@@ -185,7 +196,7 @@ def measure_saves(wheres: list[Path], saves: int) -> dict:
         fsync_ms.append((time.perf_counter() - t) * 1000)
 
     journal._datasync = timed_datasync
-    stores = [TinyStore(w / "records", w / "reference") for w in wheres]
+    stores = [TinyStore(w / "records", w / "reference", data_key=key_for(w)) for w in wheres]
     rng = random.Random(0)
     ids = [list(s.households.docs) for s in stores]
     total: list[list[float]] = [[] for _ in stores]
@@ -262,16 +273,20 @@ def main() -> None:
           flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="phum-bench-"))
     dirs = {n: tmp / str(n) for n in sizes}
+    sealed_dirs = {n: tmp / f"{n}-sealed" for n in sizes}
     try:
         for n in sizes:
             build(dirs[n], docs, n)
+            build(sealed_dirs[n], docs, n, BENCH_KEY)
         del docs
         os.sync()  # measure from a clean page cache: the build's unflushed writes would slow the first fsyncs
         ours = {n: in_fresh_process("--measure", str(dirs[n]), str(n)) for n in sizes}
+        sealed = {n: in_fresh_process("--measure", str(sealed_dirs[n]), str(n)) for n in sizes}
         print(f"open and search measured at {time.perf_counter() - t_start:.0f} s", flush=True)
-        saves = in_fresh_process("--measure-saves", *(str(dirs[n]) for n in sizes))
+        saves = in_fresh_process("--measure-saves", *(str(d) for n in sizes for d in (dirs[n], sealed_dirs[n])))
         for n in sizes:
             ours[n].update(saves[str(dirs[n])])
+            sealed[n].update(saves[str(sealed_dirs[n])])
         print(f"saves measured at {time.perf_counter() - t_start:.0f} s", flush=True)
         default = {n: in_fresh_process("--measure-tinydb", str(dirs[n]), str(n),
                                        "20" if n <= 3_000 else "6" if n <= 10_000 else "3") for n in sizes}
@@ -289,7 +304,18 @@ def main() -> None:
               f"{d['save_p50_ms']:>26.1f} {d['open_s']:>7.2f} | "
               f"{d['save_p50_ms'] / o['save_p50_ms']:>6.0f}x | {o['search_p50_ms']:>10.2f} {o['search_p95_ms']:>5.2f} | "
               f"{o['list_commune_ms']:>15.2f} | {o['compact_s']:>12.2f}")
+    print()
+    print("sealed (AES-GCM) | open s  RSS MB | save p50  p95   max ms (p50 without fsync) | compaction s | "
+          "overhead vs plain: save p50  p95  own p50  open  compaction")
+    for n in sizes:
+        o, p = sealed[n], ours[n]
+        print(f"{n:>16,} | {o['open_s']:>6.2f} {o['rss_mb']:>7.0f} | {o['save_p50_ms']:>8.2f} {o['save_p95_ms']:>5.2f} "
+              f"{o['save_max_ms']:>6.2f} {'(' + format(o['save_own_p50_ms'], '.2f') + ')':>19} | {o['compact_s']:>12.2f} | "
+              f"{o['save_p50_ms'] / p['save_p50_ms']:>26.2f}x {o['save_p95_ms'] / p['save_p95_ms']:>4.2f}x "
+              f"{o['save_own_p50_ms'] / p['save_own_p50_ms']:>7.2f}x {o['open_s'] / p['open_s']:>5.2f}x "
+              f"{o['compact_s'] / p['compact_s']:>10.2f}x")
     small, big = ours[sizes[0]], ours[sizes[-1]]
+    big_sealed = sealed[sizes[-1]]
     result = {
         "sizes": sizes,
         "quick": args.quick,
@@ -312,6 +338,18 @@ def main() -> None:
             "save_growth_le_2x": big["save_p50_ms"] / small["save_p50_ms"] <= 2,
             "speedup_ge_50x": default[sizes[-1]]["save_p50_ms"] / big["save_p50_ms"] >= 50,
             "search_p95_le_20ms": big["search_p95_ms"] <= 20,
+        },
+        "sealed": {
+            "save_p50_ms_50k": round(big_sealed["save_p50_ms"], 3),
+            "save_p95_ms_50k": round(big_sealed["save_p95_ms"], 3),
+            "save_own_p50_ms_50k": round(big_sealed["save_own_p50_ms"], 3),
+            "open_s_50k": round(big_sealed["open_s"], 3),
+            "compaction_s_50k": round(big_sealed["compact_s"], 2),
+            "search_p95_ms_50k": round(big_sealed["search_p95_ms"], 3),
+            "overhead_save_p50_50k": round(big_sealed["save_p50_ms"] / big["save_p50_ms"], 2),
+            "overhead_save_p95_50k": round(big_sealed["save_p95_ms"] / big["save_p95_ms"], 2),
+            "overhead_open_50k": round(big_sealed["open_s"] / big["open_s"], 2),
+            "save_p95_le_2ms": big_sealed["save_p95_ms"] <= 2,
         },
         "saves_per_size": SAVES,
         "elapsed_s": round(time.perf_counter() - t_start, 1),

@@ -3,6 +3,7 @@ survive, and the store must open without damage, every time.
 
     python bench/storage_crash.py               # 2,000 trials
     python bench/storage_crash.py --trials 500 --seed 7
+    python bench/storage_crash.py --plain       # on a plain store instead of the sealed one the device keeps
 
 Prints the counts; the last line is one JSON object. Exits non-zero if any trial failed.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.storage.conftest import TEST_KEY  # noqa: E402
 from tests.storage.crash_harness import run_crash_trials  # noqa: E402
 
 
@@ -26,7 +28,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--plain", action="store_true", help="records not encrypted")
     args = parser.parse_args()
+    data_key = None if args.plain else TEST_KEY
     where = Path(tempfile.mkdtemp(prefix="phum-crash-"))
     started = time.perf_counter()
     try:
@@ -34,7 +38,8 @@ def main() -> int:
         totals = {"trials": 0, "acknowledged": 0, "killed_before_open": 0, "failures": [], "open_s_max": 0.0}
         batch = 200
         for i in range(0, args.trials, batch):
-            r = run_crash_trials(where / str(i), min(batch, args.trials - i), seed=args.seed * 1000 + i)
+            r = run_crash_trials(where / str(i), min(batch, args.trials - i), seed=args.seed * 1000 + i,
+                                 data_key=data_key)
             totals["trials"] += r.trials
             totals["acknowledged"] += r.acknowledged
             totals["killed_before_open"] += r.killed_before_open

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from records.areas import parent_code
 from records.ids import canonical_id, new_id  # noqa: F401  (new_id: re-exported for record makers)
-from records.text import clean_text, digits_only, to_ascii_digits
+from records.text import clean_line, clean_text, digits_only, to_ascii_digits
 
 # Stable error codes -> English fallback text (translations live in assets/i18n).
 ERROR_CODES: dict[str, str] = {
@@ -35,6 +35,9 @@ ERROR_CODES: dict[str, str] = {
     "name_empty": "Enter a name.",
     "name_too_long": "Name is longer than 120 characters.",
     "text_too_long": "Text is too long.",
+    "text_invalid": "This text has broken characters; type it again.",
+    "text_control_chars": "This text has invisible control characters; type it again.",
+    "name_one_line": "A name is one line: remove the line break.",
     "phone_bad_chars": "A phone number may only contain digits, spaces, dashes and a leading +.",
     "phone_too_short": "Phone number is too short.",
     "phone_too_long": "Phone number is too long.",
@@ -59,6 +62,13 @@ ERROR_CODES: dict[str, str] = {
 MAX_NAME = 120
 MAX_TEXT = 4000
 
+# Control characters (C0, DEL, C1) never belong in what an official types. Free text may hold
+# tabs and line breaks; names may hold neither a line break (``name_one_line``) nor a control;
+# a tab in a name is whitespace and is folded to a space like any other.
+_CONTROLS_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029]")  # what a keyboard or a paste puts between lines
+_CONTROLS_IN_A_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
 
 def problem(code: str, **ctx: Any) -> PydanticCustomError:
     return PydanticCustomError(code, ERROR_CODES[code], ctx or None)
@@ -73,10 +83,32 @@ def utcnow() -> datetime:
 # ---------------------------------------------------------------- field types
 
 
+def _encodable(text: str) -> str:
+    """A lone surrogate (JSON "\\ud800") is no character: it cannot be stored or sent as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise problem("text_invalid") from None
+    return text
+
+
+def _one_line(value: Any) -> str:
+    """Text that must be one line without controls: ids of people and devices, institutions."""
+    text = _encodable(str(value))
+    if _CONTROLS_IN_A_LINE.search(text.replace("\t", " ")):
+        raise problem("text_control_chars")
+    return text
+
+
 def _name(value: Any) -> str:
     if value is None:
         raise problem("name_empty")
-    text = clean_text(str(value))
+    text = _encodable(str(value))
+    if _LINE_BREAKS.search(text):
+        raise problem("name_one_line")
+    if _CONTROLS_IN_A_LINE.search(text.replace("\t", " ")):
+        raise problem("text_control_chars")
+    text = clean_text(text)
     if not text:
         raise problem("name_empty")
     if len(text) > MAX_NAME:
@@ -85,8 +117,11 @@ def _name(value: Any) -> str:
 
 
 def _free_text(value: Any) -> str:
-    # Notes keep their line breaks; each line is cleaned like a name.
-    text = "" if value is None else "\n".join(clean_text(line) for line in str(value).splitlines()).strip()
+    # Notes keep their line breaks and tabs; each line is otherwise cleaned like a name.
+    text = "" if value is None else _encodable(str(value))
+    if _CONTROLS_IN_FREE_TEXT.search(text):
+        raise problem("text_control_chars")
+    text = "\n".join(clean_line(line) for line in text.splitlines()).strip()
     if len(text) > MAX_TEXT:
         raise problem("text_too_long", max=MAX_TEXT)
     return text
@@ -153,7 +188,9 @@ def _aware(value: datetime) -> datetime:
 
 
 def _int_from_text(value: Any) -> Any:
-    """Whole numbers typed with Khmer digits are numbers too."""
+    """Whole numbers typed with Khmer digits are numbers too; 2.5 people is no number."""
+    if isinstance(value, float) and not value.is_integer():
+        raise problem("number_invalid")
     if isinstance(value, str):
         text = to_ascii_digits(value).strip()
         if not text.lstrip("-").isdigit():
@@ -163,6 +200,7 @@ def _int_from_text(value: Any) -> Any:
 
 
 Name = Annotated[str, BeforeValidator(_name)]
+OneLine = Annotated[str, BeforeValidator(_one_line)]
 FreeText = Annotated[str, BeforeValidator(_free_text)]
 Phone = Annotated[Optional[str], BeforeValidator(normalize_phone)]
 VillageCode = Annotated[str, BeforeValidator(_village_code)]
@@ -282,8 +320,8 @@ class Record(BaseModel):
     rev: int = Field(default=1, ge=1)
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
-    device_id: str = Field(default="", max_length=64)
-    author: str = Field(default="", max_length=MAX_NAME)
+    device_id: OneLine = Field(default="", max_length=64)
+    author: OneLine = Field(default="", max_length=MAX_NAME)
     sync_state: SyncState = SyncState.pending
     server_rev: Optional[int] = None  # the server's rev this copy was last based on
     sync_error: Optional[dict[str, Any]] = None  # {"code", "reason", "field"} of the last rejection
@@ -402,7 +440,7 @@ class StatusChange(BaseModel):
     from_status: Optional[ConcernStatus]
     to_status: ConcernStatus
     note: FreeText = ""
-    referred_to: Optional[str] = None
+    referred_to: Optional[OneLine] = None
 
 
 class Concern(Record):
@@ -414,7 +452,7 @@ class Concern(Record):
     description: FreeText
     priority: Priority = Priority.normal
     status: ConcernStatus = ConcernStatus.open
-    referred_to: Optional[str] = None
+    referred_to: Optional[OneLine] = None
     history: list[StatusChange] = Field(default_factory=list)
 
     @field_validator("description")
@@ -506,7 +544,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         elif code not in ERROR_CODES:
             code = {"int_parsing": "number_invalid", "int_type": "number_invalid", "enum": "choice_invalid",
                     "date_from_datetime_parsing": "date_invalid", "date_parsing": "date_invalid",
-                    "date_type": "date_invalid"}.get(code, code)
+                    "date_type": "date_invalid", "int_from_float": "number_invalid"}.get(code, code)
         loc = err["loc"]
         field = str(loc[0]) if loc else model_rule_field.get(code, "__all__")
         out.setdefault(field, code)

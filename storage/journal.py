@@ -1,11 +1,18 @@
 """JournalStorage: a TinyDB storage that is durable and does not rewrite everything on a save.
 
+(Longer than most modules: writing, compaction and opening share the file layout and the lock.)
+
 A store is a directory:
 
     snapshot.jsonl         the whole database at the last compaction (one line per document)
     journal-000007.jsonl   every change since, one line per atomic change, appended and fsync'd
     damaged/               copies of files that failed their checksums, kept for a person to look at
     lock                   held (flock) while a process has the store open
+    clean-close.json       the newest journal's length at the last clean close (a shorter one was cut)
+
+A sealed store (``cipher`` given: the device records) names them snapshot.sealed and
+journal-NNNNNN.sealed, seals every line (storage/sealing.py) and keeps a key check in
+sealed.json; opening a plain store with a cipher seals it (``_seal_plain_store``).
 
 Every line is ``<crc32 hex> <json>``. A change (one or more operations) is one line, so it is on
 disk whole or not at all; ``commit`` returns only after fdatasync. When the journal has grown
@@ -27,17 +34,29 @@ import threading
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from tinydb.storages import Storage
 
 from storage.repository import RecoveryReport, StoreError
+from storage.sealing import SEALED_MARK, SEALED_SUFFIX, KeyMissingError, LineCipher, WrongKeyError, is_sealed
 
 FORMAT_VERSION = 1
 SNAPSHOT = "snapshot.jsonl"
 DAMAGED = "damaged"
-_JOURNAL = re.compile(r"^journal-(\d{6,})\.jsonl$")
+CLEAN_CLOSE = "clean-close.json"
 DEFAULT_COMPACT_MIN_BYTES = 4 << 20
+
+
+class _Layout(NamedTuple):
+    snapshot: str
+    journal: re.Pattern
+    suffix: str
+    sealed: bool
+
+
+PLAIN = _Layout(SNAPSHOT, re.compile(r"^journal-(\d{6,})\.jsonl$"), ".jsonl", False)
+SEALED = _Layout("snapshot" + SEALED_SUFFIX, re.compile(r"^journal-(\d{6,})\.sealed$"), SEALED_SUFFIX, True)
 
 # An operation: ["put", table, key, doc] | ["del", table, key] | ["replace", table, {key: doc}]
 #               | ["drop", table]
@@ -70,13 +89,15 @@ def apply_ops(tables: Tables, ops: Iterable[Op]) -> None:
             raise ValueError(f"unknown operation {kind!r}")
 
 
-def encode_line(obj: Any) -> bytes:
+def encode_line(obj: Any, cipher: Optional[LineCipher] = None) -> bytes:
     payload = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if cipher is not None:
+        payload = cipher.seal(payload)
     return b"%08x %s\n" % (zlib.crc32(payload), payload)
 
 
-def _payload(line: bytes) -> Optional[bytes]:
-    """The JSON text of a line whose checksum holds, else None."""
+def _payload(line: bytes, cipher: Optional[LineCipher] = None) -> Optional[bytes]:
+    """The JSON text of a line whose checksum holds (and, sealed, whose tag holds), else None."""
     if len(line) < 10 or line[8:9] != b" ":
         return None
     payload = line[9:]
@@ -84,7 +105,30 @@ def _payload(line: bytes) -> Optional[bytes]:
         crc = int(line[:8], 16)
     except ValueError:
         return None
-    return payload if zlib.crc32(payload) == crc else None
+    if zlib.crc32(payload) != crc:
+        return None
+    return payload if cipher is None else cipher.open(payload)
+
+
+_HEX = re.compile(rb"[0-9a-f]*")
+_BASE64 = re.compile(rb"[A-Za-z0-9+/=]*")
+_PLAIN_START = b'{"ops":'
+
+
+def _torn_write(tail: bytes, sealed: bool) -> bool:
+    """Whether the bytes after the last newline can be the start of a line this store wrote
+    (a write cut short by a kill or a power cut); zeros or garbage cannot."""
+    if not _HEX.fullmatch(tail[:8]):
+        return False
+    if len(tail) <= 8:
+        return True
+    if tail[8:9] != b" ":
+        return False
+    payload = tail[9:]
+    if sealed:
+        return _BASE64.fullmatch(payload) is not None
+    # json.dumps escapes every control character, so a line it wrote holds no NUL.
+    return _PLAIN_START.startswith(payload[: len(_PLAIN_START)]) and b"\x00" not in payload
 
 
 def _decode_many(payloads: list[bytes]) -> tuple[list[Any], int]:
@@ -110,8 +154,9 @@ class _LineReader:
     """The intact values of a file's lines, a few megabytes at a time (so that opening a big
     store does not hold the whole file, its lines and their values in memory at once)."""
 
-    def __init__(self, path: Path, chunk_bytes: int = 8 << 20) -> None:
+    def __init__(self, path: Path, cipher: Optional[LineCipher] = None, chunk_bytes: int = 8 << 20) -> None:
         self.path = path
+        self.cipher = cipher
         self.chunk_bytes = chunk_bytes
         self.bad = 0  # lines whose checksum or JSON failed
         self.tail = b""  # what follows the last newline
@@ -124,7 +169,8 @@ class _LineReader:
                 end = block.rfind(b"\n") + 1
                 rest = block[end:]
                 if end:
-                    payloads = [_payload(line) for line in block[:end].split(b"\n")[:-1]]
+                    cipher = self.cipher
+                    payloads = [_payload(line, cipher) for line in block[:end].split(b"\n")[:-1]]
                     good = [p for p in payloads if p is not None]
                     values, undecodable = _decode_many(good)
                     self.bad += len(payloads) - len(good) + undecodable
@@ -165,7 +211,7 @@ class JournalStorage(Storage):
     ``read()`` returns the live tables (no copy: reads cost nothing). ``commit(ops)`` is the
     fast path: one journal line for any number of documents. ``write(data)`` is TinyDB's own
     whole-database contract and is supported for any TinyDB use: it journals only the tables
-    whose dict TinyDB replaced.
+    whose dict TinyDB replaced. With a ``cipher`` every line on disk is sealed.
     """
 
     def __init__(
@@ -175,12 +221,15 @@ class JournalStorage(Storage):
         compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
         background_compaction: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        cipher: Optional[LineCipher] = None,
     ) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.compact_min_bytes = compact_min_bytes
         self.background_compaction = background_compaction
         self.clock = clock
+        self.cipher = cipher
+        self._layout = SEALED if cipher is not None else PLAIN
         self.report = RecoveryReport()
         self.lock = threading.RLock()
         self._tables: Tables = {}
@@ -196,6 +245,9 @@ class JournalStorage(Storage):
         try:
             self._open()
         except BaseException:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
             os.close(self._lock_fd)
             raise
 
@@ -225,6 +277,7 @@ class JournalStorage(Storage):
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+                self._note_clean_close()
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
@@ -243,7 +296,7 @@ class JournalStorage(Storage):
         """Write ``ops`` as one journal line, fdatasync, then apply them in memory."""
         if not ops:
             return
-        line = encode_line({"ops": ops})
+        line = encode_line({"ops": ops}, self.cipher)
         with self.lock:
             if self._fd is None:
                 raise StoreError("the store is closed")
@@ -314,23 +367,24 @@ class JournalStorage(Storage):
             self.compaction_error = exc
 
     def _write_snapshot(self, frozen: Tables, covered: int) -> None:
-        tmp = self.path / (SNAPSHOT + ".tmp")
+        layout, cipher = self._layout, self.cipher
+        tmp = self.path / (layout.snapshot + ".tmp")
         count = 0
         with open(tmp, "wb") as out:
             out.write(encode_line({"phum_store": FORMAT_VERSION, "covers_journal": covered,
-                                   "written_at": self.clock().isoformat(), "tables": sorted(frozen)}))
+                                   "written_at": self.clock().isoformat(), "tables": sorted(frozen)}, cipher))
             for name, table in frozen.items():
                 for key, doc in table.items():
-                    out.write(encode_line([name, key, doc]))
+                    out.write(encode_line([name, key, doc], cipher))
                     count += 1
-            out.write(encode_line({"end": count}))
+            out.write(encode_line({"end": count}, cipher))
             out.flush()
             os.fsync(out.fileno())
             size = out.tell()
-        os.replace(tmp, self.path / SNAPSHOT)
+        os.replace(tmp, self.path / layout.snapshot)
         _fsync_dir(self.path)
         self._snapshot_bytes = size
-        for number, path in self._journals():
+        for number, path in self._journals(layout):
             if number <= covered:
                 path.unlink()
         _fsync_dir(self.path)
@@ -346,46 +400,68 @@ class JournalStorage(Storage):
 
     # ------------------------------------------------------------------ opening and recovery
 
-    def _journal_path(self, number: int) -> Path:
-        return self.path / f"journal-{number:06d}.jsonl"
+    def _journal_path(self, number: int, layout: Optional[_Layout] = None) -> Path:
+        return self.path / f"journal-{number:06d}{(layout or self._layout).suffix}"
 
-    def _journals(self) -> list[tuple[int, Path]]:
+    def _journals(self, layout: Optional[_Layout] = None) -> list[tuple[int, Path]]:
+        pattern = (layout or self._layout).journal
         found = []
         for entry in self.path.iterdir():
-            match = _JOURNAL.match(entry.name)
+            match = pattern.match(entry.name)
             if match:
                 found.append((int(match.group(1)), entry))
         return sorted(found)
 
+    def _files(self, layout: _Layout) -> list[Path]:
+        snapshot = self.path / layout.snapshot
+        return ([snapshot] if snapshot.exists() else []) + [path for _, path in self._journals(layout)]
+
     def _open(self) -> None:
-        (self.path / (SNAPSHOT + ".tmp")).unlink(missing_ok=True)  # a compaction that did not finish
+        self._check_key()  # first: a wrong or missing key must leave every file as it is
+        for layout in (PLAIN, SEALED):  # a compaction that did not finish
+            (self.path / (layout.snapshot + ".tmp")).unlink(missing_ok=True)
+        acknowledged = self._take_clean_close()
+        if self.cipher is not None and self._files(PLAIN):
+            self._seal_plain_store(acknowledged)
+        else:
+            damaged = self._load(self._layout, acknowledged)
+            self._settle(damaged)
+        _fsync_dir(self.path)
+
+    def _load(self, layout: _Layout, acknowledged: Optional[tuple[str, int]]) -> list[Path]:
+        """Load a layout's snapshot and journals into memory; the files that were damaged."""
         damaged: list[Path] = []
-        snapshot = self.path / SNAPSHOT
+        cipher = self.cipher if layout.sealed else None
+        snapshot = self.path / layout.snapshot
         if snapshot.exists():
-            if not self._load_snapshot(snapshot):
+            if not self._load_snapshot(snapshot, cipher):
                 damaged.append(snapshot)
-        journals = self._journals()
+        journals = self._journals(layout)
         for i, (number, path) in enumerate(journals):
-            if not self._replay_journal(path, last=i == len(journals) - 1):
+            length = acknowledged[1] if acknowledged and acknowledged[0] == path.name else None
+            if not self._replay_journal(path, cipher, last=i == len(journals) - 1, acknowledged=length):
                 damaged.append(path)
-        self._journal_no = journals[-1][0] if journals else 0
+        self._journal_no = max(self._journal_no, journals[-1][0] if journals else 0)
         self._committed = dict(self._tables)
+        return damaged
+
+    def _settle(self, damaged: list[Path]) -> None:
+        """Start writing: after damage, on a fresh snapshot of what was recovered."""
         if damaged:
             self._keep_aside(damaged)
-            # A fresh snapshot of what was recovered replaces the damaged files.
             self._rotate()
             self._write_snapshot({n: dict(t) for n, t in self._tables.items()}, self._journal_no - 1)
             self.report.records_recovered = sum(len(t) for t in self._tables.values())
-        elif journals:
+        elif self._journal_no:
             self._fd = os.open(self._journal_path(self._journal_no), os.O_WRONLY | os.O_APPEND)
             self._journal_bytes = os.fstat(self._fd).st_size
         else:
             self._rotate()
 
-    def _load_snapshot(self, path: Path) -> bool:
+    def _load_snapshot(self, path: Path, cipher: Optional[LineCipher]) -> bool:
         """Load every intact document; False when anything was damaged."""
         self._snapshot_bytes = path.stat().st_size
-        reader = _LineReader(path)
+        reader = _LineReader(path, cipher)
         header: Optional[dict] = None
         last: Any = None
         documents = 0
@@ -414,8 +490,14 @@ class JournalStorage(Storage):
             return False
         return True
 
-    def _replay_journal(self, path: Path, *, last: bool) -> bool:
-        reader = _LineReader(path)
+    def _replay_journal(self, path: Path, cipher: Optional[LineCipher], *, last: bool,
+                        acknowledged: Optional[int]) -> bool:
+        """Replay every intact change; False when the file was damaged (then it is left untouched).
+
+        Only a torn last write may be cut off without a word: bytes after the newest journal's
+        last newline that can be the start of a line, beyond what the last clean close saw.
+        """
+        reader = _LineReader(path, cipher)
         replayed = failed = 0
         for changes in reader.chunks():
             for change in changes:
@@ -425,11 +507,17 @@ class JournalStorage(Storage):
                 except (KeyError, TypeError, IndexError, ValueError):
                     failed += 1
         bad = reader.bad + failed
-        if reader.tail and last and not bad:
+        size = path.stat().st_size
+        complete = size - len(reader.tail)
+        if acknowledged is not None and complete < acknowledged and not bad:
+            bad += 1  # no line is damaged, yet at least one the store had acknowledged is gone
+            self.report.messages.append(f"{path.name}: {acknowledged - complete} bytes shorter than at the last close")
+        torn = reader.tail and last and not bad and _torn_write(reader.tail, cipher is not None)
+        if torn:
             # The last change was being written when the process died: it was never
             # acknowledged. Cut it off so that new changes do not follow it.
             with open(path, "r+b") as f:
-                f.truncate(path.stat().st_size - len(reader.tail))
+                f.truncate(complete)
                 f.flush()
                 os.fsync(f.fileno())
             self.report.messages.append(f"{path.name}: an unfinished change ({len(reader.tail)} bytes) was discarded")
@@ -442,15 +530,118 @@ class JournalStorage(Storage):
         return True
 
     def _keep_aside(self, paths: list[Path]) -> None:
-        """Copy damaged files into damaged/ (never delete them): a person may still read them."""
+        """Copy damaged files into damaged/ (never delete them): a person may still read them.
+
+        In a sealed store a plain file (found while sealing) is kept sealed, as one value.
+        """
         folder = self.path / DAMAGED
         folder.mkdir(exist_ok=True)
         stamp = self.clock().strftime("%Y%m%dT%H%M%S%fZ")
         for path in paths:
             target = folder / f"{stamp}-{path.name}"
-            shutil.copyfile(path, target)
+            if self.cipher is not None and not path.name.endswith(SEALED_SUFFIX):
+                target = target.with_name(target.name + SEALED_SUFFIX)
+                target.write_bytes(self.cipher.seal_file(path.read_bytes()))
+            else:
+                shutil.copyfile(path, target)
             with open(target, "rb") as f:
                 os.fsync(f.fileno())
             self.report.damaged_files.append(str(target))
         _fsync_dir(folder)
+        _fsync_dir(self.path)
+
+    # ------------------------------------------------------------------ clean close
+
+    def _note_clean_close(self) -> None:
+        """Record the newest journal's length: a later opening that finds it shorter knows it was cut."""
+        path = self._journal_path(self._journal_no)
+        tmp = self.path / (CLEAN_CLOSE + ".tmp")
+        try:
+            with open(tmp, "wb") as out:
+                out.write(encode_line({"journal": path.name, "bytes": self._journal_bytes}))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path / CLEAN_CLOSE)
+            _fsync_dir(self.path)
+        except OSError:
+            pass  # only a witness: without it a cut journal is judged by its last line alone
+
+    def _take_clean_close(self) -> Optional[tuple[str, int]]:
+        """(journal name, length) from the last clean close, removed so that it is used once."""
+        path = self.path / CLEAN_CLOSE
+        (self.path / (CLEAN_CLOSE + ".tmp")).unlink(missing_ok=True)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        path.unlink()
+        payload = _payload(data.rstrip(b"\n"))
+        try:
+            note = json.loads(payload) if payload is not None else None
+            return (str(note["journal"]), int(note["bytes"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    # ------------------------------------------------------------------ sealing
+
+    def _check_key(self) -> None:
+        """Refuse a store sealed with another key, or a sealed store opened without one."""
+        if self.cipher is None:
+            if is_sealed(self.path):
+                raise KeyMissingError(f"{self.path} is encrypted and no data key was given")
+            return
+        mark = self.path / SEALED_MARK
+        check = None
+        if mark.exists():
+            payload = _payload(mark.read_bytes().rstrip(b"\n"))
+            try:
+                check = json.loads(payload)["check"].encode("ascii") if payload is not None else None
+            except (ValueError, TypeError, KeyError, AttributeError):
+                check = None
+        if check is not None:
+            if not self.cipher.matches(check):
+                raise WrongKeyError(f"{self.path} was encrypted with another data key")
+            return
+        # No readable key check: the first sealed line whose checksum holds tells.
+        for path in self._files(SEALED):
+            with open(path, "rb") as f:
+                for line in f:
+                    sealed = _payload(line.rstrip(b"\n"))
+                    if sealed is not None:
+                        if self.cipher.open(sealed) is None:
+                            raise WrongKeyError(f"{self.path} was encrypted with another data key")
+                        break
+        tmp = self.path / (SEALED_MARK + ".tmp")
+        with open(tmp, "wb") as out:
+            out.write(encode_line({"phum_sealed": 1, "cipher": self.cipher.name,
+                                   "check": self.cipher.key_check().decode("ascii")}))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, mark)
+        _fsync_dir(self.path)
+
+    def _seal_plain_store(self, acknowledged: Optional[tuple[str, int]]) -> None:
+        """Seal a plain store: load it, write it as a sealed snapshot, then delete the plain files.
+
+        Crash-safe: until snapshot.sealed is renamed into place the plain files are whole and
+        are read again; once it is there it holds everything and plain leftovers are removed.
+        """
+        plain = self._files(PLAIN)
+        if (self.path / SEALED.snapshot).exists():  # a sealing that was stopped while deleting
+            damaged = self._load(SEALED, None)
+            if damaged:
+                damaged += plain  # the sealed copy is not whole: keep the plain leftovers too (sealed)
+            self._settle(damaged)
+        else:
+            damaged = self._load(PLAIN, acknowledged)
+            if damaged:
+                self._keep_aside(damaged)
+            self._write_snapshot({n: dict(t) for n, t in self._tables.items()}, self._journal_no)
+            self._rotate()
+            count = sum(len(t) for t in self._tables.values())
+            if damaged:
+                self.report.records_recovered = count
+            self.report.messages.append(f"the records were encrypted ({count} documents)")
+        for path in plain:
+            path.unlink(missing_ok=True)
         _fsync_dir(self.path)

@@ -27,6 +27,7 @@ from storage.documents import Clock, DocStore
 from storage.journal import DEFAULT_COMPACT_MIN_BYTES, JournalStorage, Op
 from storage.migrations import MIGRATIONS, Migration
 from storage.repository import RecoveryReport
+from storage.sealing import LineCipher
 
 
 class _Changes(MutableMapping):
@@ -125,19 +126,24 @@ class TinyStore(DocStore):
         clock: Clock = utcnow,
         compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
         background_compaction: bool = True,
+        data_key: Optional[bytes] = None,
     ) -> None:
+        """``data_key`` (32 bytes, storage/keys.py) seals the records at rest; the reference data stays plain."""
         with _gc_paused():
-            self._open(records_dir, reference_dir, migrations, clock, compact_min_bytes, background_compaction)
+            self._open(records_dir, reference_dir, migrations, clock, compact_min_bytes, background_compaction,
+                       data_key)
         # What was just loaded lives as long as the store: keep the cyclic GC from scanning
         # it again and again (a full pass over 200,000 documents takes half a second). The
         # documents hold no cycles, so reference counting still frees any that are replaced.
         gc.freeze()
 
-    def _open(self, records_dir, reference_dir, migrations, clock, compact_min_bytes, background_compaction) -> None:
+    def _open(self, records_dir, reference_dir, migrations, clock, compact_min_bytes, background_compaction,
+              data_key) -> None:
         records_dir = Path(records_dir)
         reference_dir = Path(reference_dir) if reference_dir is not None else records_dir.parent / "reference"
         options = dict(compact_min_bytes=compact_min_bytes, background_compaction=background_compaction, clock=clock)
-        self.db = open_tinydb(records_dir, **options)
+        cipher = LineCipher(data_key) if data_key is not None else None
+        self.db = open_tinydb(records_dir, cipher=cipher, **options)
         try:
             self.reference_db = open_tinydb(reference_dir, **options)
         except BaseException:

@@ -211,9 +211,10 @@ class AppSession:
 
 
 @contextmanager
-def app_session(ctx, *, route: str = "/households", width: float = 390, height: float = 844
-                ) -> Iterator[AppSession]:
-    """The app's main() on a fresh Session, as when a phone or a browser tab connects."""
+def app_session(ctx, *, route: str = "/households", width: float = 390, height: float = 844,
+                factory: Optional[Callable[[], Any]] = None) -> Iterator[AppSession]:
+    """The app's main() on a fresh Session, as when a phone or a browser tab connects
+    (``factory`` opens the context instead of handing ``ctx`` over, e.g. to make it fail)."""
     from views.app import make_main
 
     runner = LoopThread()
@@ -226,7 +227,7 @@ def app_session(ctx, *, route: str = "/households", width: float = 390, height: 
                                   "platform": "android" if width <= 600 else "linux"})
         # Encoded like the register-client answer: the encoder records the snapshots later diffs use.
         client.bytes_sent += len(msgpack.packb(session.get_page_patch(), default=_encode))
-        await make_main(lambda: ctx.ui)(session.page)
+        await make_main(factory or (lambda: ctx.ui))(session.page)
         return session
 
     try:

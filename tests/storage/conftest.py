@@ -16,6 +16,7 @@ from storage.repository import Store
 from storage.tiny import TinyStore
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+TEST_KEY = bytes(range(32))  # a data key for sealed stores in tests
 
 
 def fixed_clock() -> datetime:
@@ -27,8 +28,9 @@ def open_tiny(path: Path, **options) -> TinyStore:
     return TinyStore(path / "records", path / "reference", **options)
 
 
-@pytest.fixture(params=["memory", "tiny"])
+@pytest.fixture(params=["memory", "tiny", "sealed"])
 def kind(request) -> str:
+    """The fake, the plain TinyDB store, and the sealed one the device keeps."""
     return request.param
 
 
@@ -38,7 +40,10 @@ def stores(kind, tmp_path):
     opened: list[Store] = []
 
     def make() -> Store:
-        store = MemoryStore(clock=fixed_clock) if kind == "memory" else open_tiny(tmp_path)
+        if kind == "memory":
+            store = MemoryStore(clock=fixed_clock)
+        else:
+            store = open_tiny(tmp_path, data_key=TEST_KEY if kind == "sealed" else None)
         opened.append(store)
         return store
 

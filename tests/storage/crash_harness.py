@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Optional
 
 from records.models import ConcernCategory, Household
 from storage.tiny import TinyStore
@@ -33,9 +34,10 @@ class CrashResult:
     open_s_max: float = 0.0
 
 
-def _child(path: Path, ack_fd: int, seed: int, compact_min_bytes: int, max_saves: int) -> None:
+def _child(path: Path, ack_fd: int, seed: int, compact_min_bytes: int, max_saves: int,
+           data_key: Optional[bytes]) -> None:
     rng = random.Random(seed)
-    store = TinyStore(path / "records", path / "reference", compact_min_bytes=compact_min_bytes)
+    store = TinyStore(path / "records", path / "reference", compact_min_bytes=compact_min_bytes, data_key=data_key)
     os.write(ack_fd, b"open\n")
     ids = list(store.households.docs)
     for n in range(max_saves):
@@ -68,7 +70,9 @@ def _read_all(fd: int) -> bytes:
 
 
 def run_crash_trials(path: Path, trials: int, *, seed: int = 0, max_kill_delay_s: float = 0.08,
-                     compact_min_bytes: int = 6_000, max_saves: int = 25) -> CrashResult:
+                     compact_min_bytes: int = 6_000, max_saves: int = 25,
+                     data_key: Optional[bytes] = None) -> CrashResult:
+    """``data_key`` runs the trials on a sealed store, as the device keeps it."""
     rng = random.Random(seed)
     result = CrashResult()
     acked: dict[tuple[str, str], int] = {}
@@ -78,7 +82,7 @@ def run_crash_trials(path: Path, trials: int, *, seed: int = 0, max_kill_delay_s
         if pid == 0:  # the child: never returns into the caller (pytest)
             os.close(read_fd)
             try:
-                _child(path, write_fd, seed * 100_000 + trial, compact_min_bytes, max_saves)
+                _child(path, write_fd, seed * 100_000 + trial, compact_min_bytes, max_saves, data_key)
             finally:
                 os._exit(0)
         os.close(write_fd)
@@ -98,7 +102,8 @@ def run_crash_trials(path: Path, trials: int, *, seed: int = 0, max_kill_delay_s
                 result.acknowledged += 1
         started = time.perf_counter()
         try:
-            store = TinyStore(path / "records", path / "reference", compact_min_bytes=compact_min_bytes)
+            store = TinyStore(path / "records", path / "reference", compact_min_bytes=compact_min_bytes,
+                              data_key=data_key)
         except Exception as exc:  # the point of the test: this must never happen
             result.failures.append(f"trial {trial}: the store did not open: {exc!r}")
             continue
