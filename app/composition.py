@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from app import config
-from app.device import load_device_settings, save_device_settings
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from app.services.account import AccountService
 from app.services.areas import AreaService
@@ -26,6 +25,7 @@ from app.viewmodels.status import AppStatus
 from storage.repository import Store
 from sync.account import SyncAccount
 from sync.auto import AutoSync
+from sync.device import load_device_settings, save_device_settings
 
 log = logging.getLogger("phum.app")
 LANGUAGE_KEY = "ui.language"
@@ -99,7 +99,7 @@ class AppContext:
     @classmethod
     def open(cls, cfg: Optional[AppConfig] = None) -> "AppContext":
         cfg = cfg or AppConfig.from_env()
-        settings_path = cfg.data_dir / "device.json"
+        settings_path = config.device_settings_path(cfg.data_dir)
         if cfg.server_url:
             settings = load_device_settings(settings_path)
             if not settings.server_url:  # a preset never overrides the official's own choice

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import threading
 import zlib
 from datetime import datetime, timezone
@@ -31,6 +30,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from tinydb.storages import Storage
 
+from storage.files import fsync_dir
 from storage.repository import RecoveryReport, StoreError
 
 FORMAT_VERSION = 1
@@ -130,16 +130,6 @@ class _LineReader:
                     self.bad += len(payloads) - len(good) + undecodable
                     yield values
             self.tail = rest
-
-
-def _fsync_dir(path: Path) -> None:
-    if sys.platform == "win32":  # directories cannot be opened for fsync there; NTFS journals renames
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 _datasync = getattr(os, "fdatasync", os.fsync)
@@ -328,12 +318,12 @@ class JournalStorage(Storage):
             os.fsync(out.fileno())
             size = out.tell()
         os.replace(tmp, self.path / SNAPSHOT)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
         self._snapshot_bytes = size
         for number, path in self._journals():
             if number <= covered:
                 path.unlink()
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
 
     def _rotate(self) -> None:
         """Start a new journal file; the old ones stay until a snapshot covers them."""
@@ -342,7 +332,7 @@ class JournalStorage(Storage):
         self._journal_no += 1
         self._fd = os.open(self._journal_path(self._journal_no), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._journal_bytes = os.fstat(self._fd).st_size
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
 
     # ------------------------------------------------------------------ opening and recovery
 
@@ -452,5 +442,5 @@ class JournalStorage(Storage):
             with open(target, "rb") as f:
                 os.fsync(f.fileno())
             self.report.damaged_files.append(str(target))
-        _fsync_dir(folder)
-        _fsync_dir(self.path)
+        fsync_dir(folder)
+        fsync_dir(self.path)

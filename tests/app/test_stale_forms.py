@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.device import DeviceSettings, SignedInUser, save_device_settings
+from sync.device import DeviceSettings, SignedInUser, save_device_settings
 from app.i18n import Translator
 from records.models import Concern, ConcernStatus, Household, Record, SyncState
 from app.services.actor import fixed_actor
