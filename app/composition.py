@@ -84,13 +84,14 @@ class AppContext:
         self.sync_account = account
         self.account = AccountService(account)
         actor = self.account.actor
-        self.areas = AreaService(store.areas)
-        self.households = HouseholdService(store, actor)
-        self.visits = VisitService(store, actor)
-        self.concerns = ConcernService(store, actor)
-        self.review = SyncReview(store)
-        self.status = AppStatus(self.review)
         self.auto = AutoSync(store, account.runner, poll_interval=cfg.poll_s, name=f"phum:{id(store)}")
+        saved = self.auto.trigger  # a local save goes to the server at once, not at the next poll
+        self.areas = AreaService(store.areas)
+        self.households = HouseholdService(store, actor, on_saved=saved)
+        self.visits = VisitService(store, actor, on_saved=saved)
+        self.concerns = ConcernService(store, actor, on_saved=saved)
+        self.review = SyncReview(store, on_saved=saved)
+        self.status = AppStatus(self.review)
         self.reachability = Reachability(account, interval_s=cfg.probe_s)
         self._started = False
         self._start_guard = threading.Lock()
