@@ -13,7 +13,7 @@ system-deps:
 	./scripts/system-deps.sh
 
 run: venv
-	$(PY) -m app.run_local --port $(PORT) --server-port $(SERVER_PORT)
+	$(PY) -m devtools.run_local --port $(PORT) --server-port $(SERVER_PORT)
 
 test: venv system-deps
 	./scripts/run-tests.sh

@@ -1,6 +1,6 @@
 """Phum: `flet build apk|linux|windows` packages this; `python main.py` opens the desktop app.
 
-`make run` (app/run_local.py) serves the same main() in a browser next to a local server.
+`make run` (devtools/run_local.py) serves the same main() in a browser next to a local server.
 """
 import flet as ft
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from app import config
-from app.device import load_device_settings, save_device_settings
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.services.account import AccountService
 from app.services.areas import AreaService
@@ -27,6 +26,7 @@ from app.viewmodels.status import AppStatus
 from storage.repository import Store
 from sync.account import SyncAccount
 from sync.auto import AutoSync
+from sync.device import load_device_settings, save_device_settings
 from sync.reachability import Reachability
 
 log = logging.getLogger("phum.app")
@@ -98,13 +98,14 @@ class AppContext:
         self.sync_account = account
         self.account = AccountService(account)
         actor = self.account.actor
-        self.areas = AreaService(store.areas)
-        self.households = HouseholdService(store, actor)
-        self.visits = VisitService(store, actor)
-        self.concerns = ConcernService(store, actor)
-        self.review = SyncReview(store)
-        self.status = AppStatus(self.review)
         self.auto = AutoSync(store, account.runner, poll_interval=cfg.poll_s, name=f"phum:{id(store)}")
+        saved = self.auto.trigger  # a local save goes to the server at once, not at the next poll
+        self.areas = AreaService(store.areas)
+        self.households = HouseholdService(store, actor, on_saved=saved)
+        self.visits = VisitService(store, actor, on_saved=saved)
+        self.concerns = ConcernService(store, actor, on_saved=saved)
+        self.review = SyncReview(store, on_saved=saved)
+        self.status = AppStatus(self.review)
         self.reachability = Reachability(account, interval_s=cfg.probe_s)
         self._started = False
         self._start_guard = threading.Lock()
@@ -120,7 +121,7 @@ class AppContext:
     @classmethod
     def open(cls, cfg: Optional[AppConfig] = None, *, data_key: Optional[bytes] = None) -> "AppContext":
         cfg = cfg or AppConfig.from_env()
-        settings_path = cfg.data_dir / "device.json"
+        settings_path = config.device_settings_path(cfg.data_dir)
         if cfg.server_url:
             settings = load_device_settings(settings_path)
             if not settings.server_url:  # a preset never overrides the official's own choice

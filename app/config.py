@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 
 APP_NAME = "phum"
 
@@ -27,14 +28,7 @@ def data_dir() -> Path:
     return path
 
 
-def records_path() -> Path:
-    return data_dir() / "records"
-
-
-def reference_path() -> Path:
-    return data_dir() / "reference"
-
-
-def device_settings_path() -> Path:
-    """Server URL, token and device id: kept apart from the records store."""
-    return data_dir() / "device.json"
+def device_settings_path(directory: Optional[Path] = None) -> Path:
+    """Server URL, token and device id: kept apart from the records store (in ``directory``,
+    by default the data directory)."""
+    return (directory or data_dir()) / "device.json"

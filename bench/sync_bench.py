@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from records.models import Concern, ConcernCategory, Household, Priority, Record, SyncState, Visit  # noqa: E402
 from storage.tiny import TinyStore  # noqa: E402
 from sync.account import SyncAccount  # noqa: E402
-from sync.runner import SyncProgress, SyncReport  # noqa: E402
+from sync.report import SyncProgress, SyncReport  # noqa: E402
 from sync.transport import RequestsSend  # noqa: E402
 from tests.support.live_server import live_server  # noqa: E402
 from tests.sync.faulty_proxy import FaultyProxy  # noqa: E402

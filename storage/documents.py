@@ -312,6 +312,7 @@ class DocStore(Store):
         clock: Clock = utcnow,
         recovery: Optional[RecoveryReport] = None,
     ) -> None:
+        super().__init__()
         self._records = records
         self.clock = clock
         self.recovery = recovery or RecoveryReport()

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import threading
 import zlib
 from datetime import datetime, timezone
@@ -38,6 +37,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from tinydb.storages import Storage
 
+from storage.files import fsync_dir
 from storage.repository import RecoveryReport, StoreError
 from storage.sealing import SEALED_MARK, SEALED_SUFFIX, KeyMissingError, LineCipher, WrongKeyError, is_sealed
 
@@ -176,16 +176,6 @@ class _LineReader:
                     self.bad += len(payloads) - len(good) + undecodable
                     yield values
             self.tail = rest
-
-
-def _fsync_dir(path: Path) -> None:
-    if sys.platform == "win32":  # directories cannot be opened for fsync there; NTFS journals renames
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 _datasync = getattr(os, "fdatasync", os.fsync)
@@ -382,12 +372,12 @@ class JournalStorage(Storage):
             os.fsync(out.fileno())
             size = out.tell()
         os.replace(tmp, self.path / layout.snapshot)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
         self._snapshot_bytes = size
         for number, path in self._journals(layout):
             if number <= covered:
                 path.unlink()
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
 
     def _rotate(self) -> None:
         """Start a new journal file; the old ones stay until a snapshot covers them."""
@@ -396,7 +386,7 @@ class JournalStorage(Storage):
         self._journal_no += 1
         self._fd = os.open(self._journal_path(self._journal_no), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._journal_bytes = os.fstat(self._fd).st_size
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
 
     # ------------------------------------------------------------------ opening and recovery
 
@@ -426,7 +416,7 @@ class JournalStorage(Storage):
         else:
             damaged = self._load(self._layout, acknowledged)
             self._settle(damaged)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
 
     def _load(self, layout: _Layout, acknowledged: Optional[tuple[str, int]]) -> list[Path]:
         """Load a layout's snapshot and journals into memory; the files that were damaged."""
@@ -547,8 +537,8 @@ class JournalStorage(Storage):
             with open(target, "rb") as f:
                 os.fsync(f.fileno())
             self.report.damaged_files.append(str(target))
-        _fsync_dir(folder)
-        _fsync_dir(self.path)
+        fsync_dir(folder)
+        fsync_dir(self.path)
 
     # ------------------------------------------------------------------ clean close
 
@@ -562,7 +552,7 @@ class JournalStorage(Storage):
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, self.path / CLEAN_CLOSE)
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
         except OSError:
             pass  # only a witness: without it a cut journal is judged by its last line alone
 
@@ -618,7 +608,7 @@ class JournalStorage(Storage):
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, mark)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
 
     def _seal_plain_store(self, acknowledged: Optional[tuple[str, int]]) -> None:
         """Seal a plain store: load it, write it as a sealed snapshot, then delete the plain files.
@@ -644,4 +634,4 @@ class JournalStorage(Storage):
             self.report.messages.append(f"the records were encrypted ({count} documents)")
         for path in plain:
             path.unlink(missing_ok=True)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)

@@ -2,7 +2,8 @@
 
 The app's composition root makes one SyncAccount; the settings screen calls ``sign_in`` /
 ``sign_out``; AutoSync calls ``runner()`` (None while signed out). The token and server
-URL live in the device settings file (app/device.py), never in the records store.
+URL live in the device settings file (sync/device.py, at the path the composition root
+gives), never in the records store.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from app.device import DeviceSettings, SignedInUser, load_device_settings, save_device_settings
+from sync.device import DeviceSettings, SignedInUser, load_device_settings, save_device_settings
 from storage.repository import Store
 from sync.runner import SyncRunner, cursor_key
 from sync.transport import DEFAULT_TIMEOUT, Send, Transport
@@ -22,7 +23,7 @@ class NotSignedIn(RuntimeError):
 
 
 class SyncAccount:
-    def __init__(self, store: Store, *, settings_path: Optional[Path] = None, send: Optional[Send] = None,
+    def __init__(self, store: Store, *, settings_path: Path, send: Optional[Send] = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, batch_size: Optional[int] = None):
         self.store = store
         self.settings_path = settings_path

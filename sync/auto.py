@@ -22,7 +22,8 @@ from records.models import utcnow
 from storage.repository import Store
 from sync import decisions
 from sync.outbox import OutboxCounts, outbox_counts, pending_ids
-from sync.runner import LAST_SUCCESS_KEY, SyncProgress, SyncReport, SyncRunner
+from sync.report import SyncProgress, SyncReport
+from sync.runner import LAST_SUCCESS_KEY, SyncRunner
 from sync.transport import AuthError, RetryLater, SyncError, Temporary
 
 log = logging.getLogger("phum.sync.auto")

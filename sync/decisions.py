@@ -1,8 +1,8 @@
 """What to send and what each answer means: pure functions, no store, no network, no clock.
 
 The outbox is the records' ``sync_state`` (pending -> sending -> synced | rejected |
-conflict). The runner (sync/runner.py) reads records, calls these, and saves what they
-return; every rule about sync states lives here so it is tested without I/O.
+conflict). The runner (sync/runner.py, sync/push.py) reads records, calls these, and saves what
+they return; every rule about sync states lives here so it is tested without I/O.
 
 The push rules read and copy only a record's sync bookkeeping: they take a Record or the
 store's SyncCopy of one (the same fields, read without building the model) and return the
@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from records.models import RECORD_TYPES, Record, SyncState
 from storage.repository import ConflictCopy, SyncCopy
+from sync.report import Outcome
 
 Sendable = Union[Record, SyncCopy]
 
@@ -26,7 +27,6 @@ Sendable = Union[Record, SyncCopy]
 TYPE_ORDER = ("household", "visit", "concern")
 DEFAULT_BATCH_SIZE = 500  # the most the server takes: fewer round trips on slow links, fewer fsyncs
 MAX_BATCH_SIZE = 500  # the server's limit (413 batch_too_large above it)
-MIN_BATCH_SIZE = 200
 # Answers that mean "send me again later", not "this record is wrong".
 WAIT_FOR_PARENT = frozenset({"household_missing", "visit_missing"})
 UNSYNCED = (SyncState.pending, SyncState.sending, SyncState.rejected)
@@ -84,7 +84,7 @@ class PushOutcome:
     requeued (edited while sending: accepted, but the newer edit still has to go) | gone.
     """
 
-    kind: str
+    kind: Outcome
     record: Optional[Sendable] = None  # to save; None = nothing to write
     conflict: Optional[ConflictCopy] = None  # to keep for a supervisor
     code: str = ""
@@ -97,34 +97,34 @@ def apply_push_result(sent: Sendable, current: Optional[Sendable], result: dict[
     """How the answer to ``sent`` changes ``current`` (the local copy as it is now)."""
     status = result.get("status")
     if current is None:
-        return PushOutcome("gone")
+        return PushOutcome(Outcome.gone)
     edited_meanwhile = current.rev != sent.rev
-    if status in ("accepted", "duplicate"):
+    if status in (Outcome.accepted, Outcome.duplicate):
         server_rev = int(result["server_rev"])
         if edited_meanwhile:
             # The server has what we sent; the newer edit is based on it and still has to go.
-            return PushOutcome("requeued", current.model_copy(update={
+            return PushOutcome(Outcome.requeued, current.model_copy(update={
                 "server_rev": server_rev, "sync_state": SyncState.pending}))
-        return PushOutcome(status, current.model_copy(update={
+        return PushOutcome(Outcome(status), current.model_copy(update={
             "server_rev": server_rev, "sync_state": SyncState.synced, "sync_error": None}))
-    if status == "rejected":
+    if status == Outcome.rejected:
         code = str(result.get("code") or "rejected")
         reason = str(result.get("reason") or "")
         field = str(result.get("field") or "")
         if code in WAIT_FOR_PARENT:
             back = None if edited_meanwhile else current.model_copy(update={"sync_state": SyncState.pending})
-            return PushOutcome("deferred", back, code=code, reason=reason, field=field)
+            return PushOutcome(Outcome.deferred, back, code=code, reason=reason, field=field)
         if edited_meanwhile:
             # The newer edit may already fix what was wrong: send it before calling it rejected.
-            return PushOutcome("requeued", None, code=code, reason=reason, field=field)
+            return PushOutcome(Outcome.requeued, None, code=code, reason=reason, field=field)
         error = {"code": code, "reason": reason, "field": field or None}
-        return PushOutcome("rejected", current.model_copy(update={
+        return PushOutcome(Outcome.rejected, current.model_copy(update={
             "sync_state": SyncState.rejected, "sync_error": error}), code=code, reason=reason, field=field)
-    if status == "conflict":
+    if status == Outcome.conflict:
         server = result.get("current") or {}
         copy = ConflictCopy(record_type=sent.kind, record_id=sent.id, server_data=dict(server.get("data") or {}),
                             server_rev=int(server.get("server_rev") or 0), detected_at=now)
-        return PushOutcome("conflict", current.model_copy(update={"sync_state": SyncState.conflict}), copy)
+        return PushOutcome(Outcome.conflict, current.model_copy(update={"sync_state": SyncState.conflict}), copy)
     raise ValueError(f"unknown push status {status!r} for {sent.id}")
 
 
@@ -135,7 +135,7 @@ def apply_push_result(sent: Sendable, current: Optional[Sendable], result: dict[
 class PullOutcome:
     """``kind``: new | updated | unchanged | conflict | invalid."""
 
-    kind: str
+    kind: Outcome
     record: Optional[Record] = None
     conflict: Optional[ConflictCopy] = None
     reason: str = ""
@@ -156,28 +156,28 @@ def apply_pulled_change(current: Optional[Record], change: dict[str, Any], *, no
     if current is not None:
         known = current.server_rev or 0
         if server_rev < known or (server_rev == known and current.sync_state != SyncState.synced):
-            return PullOutcome("unchanged")  # older, or the version our local edit is based on
+            return PullOutcome(Outcome.unchanged)  # older, or the version our local edit is based on
         if server_rev == known and _same_content(data, current):
-            return PullOutcome("unchanged")  # the echo of our own push
+            return PullOutcome(Outcome.unchanged)  # the echo of our own push
     try:
         incoming = record_from_server(str(record_type), data, server_rev)
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
-        return PullOutcome("invalid", reason=f"{record_type} {change.get('id')}: {_short(exc)}")
+        return PullOutcome(Outcome.invalid, reason=f"{record_type} {change.get('id')}: {_short(exc)}")
     if current is None:
-        return PullOutcome("new", incoming)
+        return PullOutcome(Outcome.new, incoming)
     if current.sync_state == SyncState.synced:
         # Same rev and content: the echo of our own push. Same rev, other content: a retry was
         # answered "duplicate" with a newer server rev; the server's copy is the truth.
         if server_rev == current.server_rev and incoming.wire() == current.wire():
-            return PullOutcome("unchanged")
-        return PullOutcome("updated", incoming)
+            return PullOutcome(Outcome.unchanged)
+        return PullOutcome(Outcome.updated, incoming)
     if current.sync_state in UNSYNCED or current.sync_state == SyncState.conflict:
         copy = ConflictCopy(record_type=incoming.kind, record_id=incoming.id, server_data=dict(data),
                             server_rev=server_rev, detected_at=now)
         flagged = None if current.sync_state == SyncState.conflict else current.model_copy(
             update={"sync_state": SyncState.conflict})
-        return PullOutcome("conflict", flagged, copy)
-    return PullOutcome("updated", incoming)  # a state this module does not know: the server wins
+        return PullOutcome(Outcome.conflict, flagged, copy)
+    return PullOutcome(Outcome.updated, incoming)  # a state this module does not know: the server wins
 
 
 def _same_content(data: dict[str, Any], current: Record) -> bool:

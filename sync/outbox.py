@@ -1,58 +1,14 @@
-"""The outbox seen from the app: counts for the sync screen, and saving a local edit safely
-while a sync may be running in another thread.
+"""The outbox seen from the app: counts for the sync screen and the pending badge.
 
 The outbox is not a second queue: it is the records' ``sync_state`` and a query over it.
+Local edits are saved through the store (``Store.save_edit``), under its own write lock.
 """
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass, field
-from typing import Optional
 
-from records.models import Record, SyncState
+from records.models import SyncState
 from storage.repository import Store
-
-_locks: "weakref.WeakKeyDictionary[Store, threading.RLock]" = weakref.WeakKeyDictionary()
-_locks_guard = threading.Lock()
-
-
-def store_lock(store: Store) -> threading.RLock:
-    """The process-wide lock around read-then-save of records of ``store``.
-
-    The sync runner holds it while it reads a record and saves the answer for it, so an
-    edit saved through ``save_local_edit`` is never overwritten by a sync answer.
-    """
-    with _locks_guard:
-        lock = _locks.get(store)
-        if lock is None:
-            lock = _locks[store] = threading.RLock()
-        return lock
-
-
-def save_local_edit(store: Store, *records: Record) -> list[Record]:
-    """Save records edited on the device (new ones or ``record.edited(...)`` copies).
-
-    A form may have been opened before a sync changed the stored copy's sync bookkeeping;
-    the edit keeps the stored copy's ``server_rev`` (what the server has) and a rev above
-    the stored one, so the next push is based on the right server version.
-    """
-    with store_lock(store):
-        rebased = [rebase_edit(r, store.repository_for(r).find(r.id)) for r in records]
-        store.save(*rebased)
-    return rebased
-
-
-def rebase_edit(edit: Record, stored: Optional[Record]) -> Record:
-    """``edit`` with the stored copy's sync bookkeeping: pending, server_rev kept, rev ahead."""
-    if stored is None:
-        return edit.model_copy(update={"sync_state": SyncState.pending, "sync_error": None})
-    return edit.model_copy(update={
-        "sync_state": SyncState.pending,
-        "sync_error": None,
-        "server_rev": stored.server_rev,
-        "rev": max(edit.rev, stored.rev + 1),
-    })
 
 
 @dataclass(frozen=True)

@@ -264,9 +264,6 @@ class Transport:
         path = "/reference/areas" + ("?" + urlencode({"version": version}) if version else "")
         return self._call("GET", path, None)
 
-    def reference_categories(self) -> dict[str, Any]:
-        return self._call("GET", "/reference/categories", None)
-
     def change_concern_status(self, concern_id: str, status: str, *, note: str = "",
                               referred_to: Optional[str] = None) -> dict[str, Any]:
         """District office: move a concern along its lifecycle on the server; ``{"server_rev", "data"}``."""

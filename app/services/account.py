@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from app.device import SignedInUser
+from sync.device import SignedInUser
 from app.services.actor import Actor
 from sync.account import SyncAccount
 from sync.transport import AuthError, InsecureServerURL, Refused, RetryLater, SyncError, check_server_url

@@ -7,12 +7,11 @@ from typing import Callable, Optional
 from pydantic import ValidationError
 
 from app.services.actor import ActorSource
-from app.services.edits import ChangedSinceOpened, SaveFailed
+from app.services.edits import ChangedSinceOpened, OnSaved, SaveFailed, nothing_to_do, notify_saved
 from storage.repository import Store
 from records.models import (ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, can_change_status,
                             field_errors, utcnow)
 from records.roles import may_set_status
-from sync.outbox import save_local_edit, store_lock
 
 
 @dataclass(frozen=True)
@@ -24,10 +23,12 @@ class ConcernRow:
 
 
 class ConcernService:
-    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow):
+    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow,
+                 on_saved: OnSaved = nothing_to_do):
         self.store = store
         self.actor = actor
         self.clock = clock
+        self.on_saved = on_saved
 
     def list(
         self,
@@ -87,7 +88,7 @@ class ConcernService:
         actor = self.actor()
         if not may_set_status(actor.role, None, target):
             raise SaveFailed({"status": "escalate_office_only"})
-        with store_lock(self.store):  # no sync answer lands between the read and the save
+        with self.store.write_lock:  # no sync answer lands between the read and the save
             concern = self.store.concerns.get(concern_id)
             if opened is not None and opened.status != concern.status and not can_change_status(concern.status,
                                                                                                  target):
@@ -98,4 +99,6 @@ class ConcernService:
                 )
             except ValidationError as exc:
                 raise SaveFailed(field_errors(exc)) from None
-            return save_local_edit(self.store, changed)[0]
+            saved = self.store.save_edit(changed)[0]
+        notify_saved(self.on_saved)
+        return saved

@@ -4,22 +4,42 @@ A form shows a record as it was when the form was opened. Meanwhile a pull may b
 change from the district office or another device, or another window of the app may save
 the same record. Saving the form's values on top of that newer copy would replace the
 change without anyone noticing. So the form's view-model keeps the record it loaded
-(``opened``), and the service, holding ``store_lock`` so no sync answer lands in between,
-compares it with the stored copy before it saves:
+(``opened``), and the service, holding the store's ``write_lock`` so no sync answer lands in
+between, compares it with the stored copy before it saves (``Store.save_edit``):
 
 - the fields the form edits are the same in both: the edit goes on top of the stored copy
   (whatever else moved there, e.g. sync bookkeeping or a concern's status under a visit
   form, is kept);
 - one of them changed: nothing is saved and ``ChangedSinceOpened`` carries the stored copy
   so the form can show it and the official can make the edit again.
+
+After a save the service calls its ``on_saved`` callback (the composition root wires it to
+AutoSync.trigger, so a saved visit goes to the server at once instead of at the next poll).
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import logging
+from typing import Callable, Iterable, Optional
 
 from records.models import Record
 
+log = logging.getLogger("phum.app")
+
 CHANGED_SINCE_OPENED = "changed_since_opened"
+
+OnSaved = Callable[[], None]
+
+
+def nothing_to_do() -> None:
+    """The default ``on_saved``: no one to tell (tests, tools)."""
+
+
+def notify_saved(on_saved: OnSaved) -> None:
+    """Tell whoever listens that records were saved; the save stands whatever the listener does."""
+    try:
+        on_saved()
+    except Exception:  # noqa: BLE001 - the records are on disk: a failing listener must not report a failed save
+        log.exception("on_saved callback failed")
 
 
 class SaveFailed(Exception):

@@ -8,9 +8,8 @@ from pydantic import ValidationError
 
 from records.models import Concern, Household, SyncState, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
-from app.services.edits import ChangedSinceOpened, SaveFailed, ensure_unchanged
+from app.services.edits import ChangedSinceOpened, OnSaved, SaveFailed, ensure_unchanged, nothing_to_do, notify_saved
 from storage.repository import Store
-from sync.outbox import save_local_edit, store_lock
 
 __all__ = ["ChangedSinceOpened", "HouseholdHistory", "HouseholdRow", "HouseholdService", "SaveFailed",
            "VisitWithConcerns"]
@@ -42,10 +41,12 @@ class HouseholdHistory:
 
 
 class HouseholdService:
-    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow):
+    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow,
+                 on_saved: OnSaved = nothing_to_do):
         self.store = store
         self.actor = actor
         self.clock = clock
+        self.on_saved = on_saved
 
     def count(self) -> int:
         return self.store.households.count()
@@ -92,7 +93,7 @@ class HouseholdService:
         """
         actor = self.actor()
         now = self.clock()
-        with store_lock(self.store):  # no sync answer lands between the check and the save
+        with self.store.write_lock:  # no sync answer lands between the check and the save
             try:
                 if household_id:
                     current = self.store.households.get(household_id)
@@ -106,7 +107,9 @@ class HouseholdService:
                     )
             except ValidationError as exc:
                 raise SaveFailed(field_errors(exc)) from None
-            return save_local_edit(self.store, record)[0]
+            saved = self.store.save_edit(record)[0]
+        notify_saved(self.on_saved)
+        return saved
 
 
 def _same_content(current: Household, values: dict[str, Any]) -> bool:

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Optional
 
+from app.services.edits import OnSaved, nothing_to_do, notify_saved
 from records.models import Record, SyncState, utcnow
 from storage.repository import Store
+from sync import conflicts
 from sync.outbox import OutboxCounts, outbox_counts
-from sync.runner import LAST_SUCCESS_KEY, keep_local, keep_server
+from sync.runner import LAST_SUCCESS_KEY
 
 RECORD_KINDS = ("household", "visit", "concern")
 
@@ -52,9 +54,10 @@ _HIDDEN_FIELDS = {"id", "rev", "created_at", "updated_at", "device_id", "author"
 
 
 class SyncReview:
-    def __init__(self, store: Store, *, clock: Callable = utcnow):
+    def __init__(self, store: Store, *, clock: Callable = utcnow, on_saved: OnSaved = nothing_to_do):
         self.store = store
         self.clock = clock
+        self.on_saved = on_saved  # keeping this device's version makes it pending again
 
     def counts(self) -> OutboxCounts:
         return outbox_counts(self.store)
@@ -88,13 +91,15 @@ class SyncReview:
             ))
         return out
 
-    def keep_mine(self, record_id: str) -> Record:
+    def keep_local(self, record_id: str) -> Record:
         """Send this device's version again, now based on the server's revision (it wins)."""
-        return keep_local(self.store, record_id)
+        kept = conflicts.keep_local(self.store, record_id)
+        notify_saved(self.on_saved)
+        return kept
 
     def keep_server(self, record_id: str) -> Record:
         """Take the server's version as it is; this device's edits are dropped."""
-        return keep_server(self.store, record_id)
+        return conflicts.keep_server(self.store, record_id)
 
     def last_success(self) -> Optional[datetime]:
         raw = self.store.meta.get(LAST_SUCCESS_KEY)

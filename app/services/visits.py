@@ -8,9 +8,8 @@ from pydantic import ValidationError
 
 from records.models import Concern, Record, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
-from app.services.edits import ensure_unchanged
+from app.services.edits import OnSaved, ensure_unchanged, nothing_to_do, notify_saved
 from storage.repository import Store
-from sync.outbox import save_local_edit, store_lock
 
 
 @dataclass
@@ -35,10 +34,12 @@ class VisitErrors(Exception):
 
 
 class VisitService:
-    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow):
+    def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow,
+                 on_saved: OnSaved = nothing_to_do):
         self.store = store
         self.actor = actor
         self.clock = clock
+        self.on_saved = on_saved
 
     def load(self, visit_id: str) -> tuple[Visit, list[Concern]]:
         visit = self.store.visits.get(visit_id)
@@ -61,11 +62,14 @@ class VisitService:
         stored copy. A concern whose status the office changed meanwhile is not refused: the
         form does not edit the status, and the edit goes on top of the stored copy.
         """
-        with store_lock(self.store):  # no sync answer lands between the checks and the save
-            return self._save(household_id, values, concerns, visit_id, {r.id: r for r in opened})
+        with self.store.write_lock:  # no sync answer lands between the checks and the save
+            visit, made, changed = self._save(household_id, values, concerns, visit_id, {r.id: r for r in opened})
+        if changed:
+            notify_saved(self.on_saved)
+        return visit, made
 
     def _save(self, household_id: str, values: dict[str, Any], concerns: list[ConcernInput],
-              visit_id: Optional[str], opened: dict[str, Record]) -> tuple[Visit, list[Concern]]:
+              visit_id: Optional[str], opened: dict[str, Record]) -> tuple[Visit, list[Concern], bool]:
         actor = self.actor()
         now = self.clock()
         errors = VisitErrors(concerns=[{} for _ in concerns])
@@ -114,10 +118,10 @@ class VisitService:
             raise errors
         assert visit is not None
         if changed:
-            saved = {r.id: r for r in save_local_edit(self.store, *changed)}
+            saved = {r.id: r for r in self.store.save_edit(*changed)}
             visit = saved.get(visit.id, visit)
             made = [saved.get(c.id, c) for c in made]
-        return visit, made
+        return visit, made, bool(changed)
 
 
 def _same(current: Record, values: dict[str, Any]) -> bool:

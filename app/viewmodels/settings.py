@@ -5,7 +5,7 @@ import asyncio
 from typing import Optional
 
 from records.version import APP_VERSION
-from app.device import SignedInUser
+from sync.device import SignedInUser
 from app.i18n import LANGUAGES
 from app.services.account import AccountError, AccountService
 from app.services.areas import AreaService

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 from app.services.sync_review import SyncReview
 from sync.auto import SyncStatus
 from sync.outbox import OutboxCounts
-from sync.runner import SyncProgress, SyncReport
+from sync.report import SyncProgress, SyncReport
 
 Listener = Callable[[], None]
 

@@ -153,7 +153,7 @@ class SyncScreenVM:
         return Message("sync.conflict_resolved", {})
 
     def keep_mine(self, record_id: str) -> None:
-        self.review.keep_mine(record_id)
+        self.review.keep_local(record_id)
         self.status.records_changed()
         self.reload()
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.device import DeviceSettings, SignedInUser, save_device_settings
+from sync.device import DeviceSettings, SignedInUser, save_device_settings
 from app.i18n import Translator
 from records.models import Concern, ConcernStatus, Household, Record, SyncState
 from app.services.actor import fixed_actor
@@ -24,7 +24,6 @@ from app.viewmodels.unsaved import UnsavedEdit
 from app.viewmodels.visit_form import VisitFormVM
 from storage.tiny import TinyStore
 from sync.decisions import apply_pulled_change
-from sync.outbox import store_lock
 from tests.app.conftest import NOW, make_household, make_visit_with_concerns
 
 OFFICIAL = fixed_actor("demo-official", "Demo Official", "device-1")
@@ -50,7 +49,7 @@ def pull(store, changed: Record) -> Record:
     change = {"type": changed.kind, "id": changed.id, "server_rev": server_rev, "data": changed.wire()}
     outcome = apply_pulled_change(current, change, now=NOW)
     assert outcome.kind == "updated", outcome
-    with store_lock(store):
+    with store.write_lock:
         store.save(outcome.record)
     return store.repository_for(changed).get(changed.id)
 
@@ -112,7 +111,7 @@ def test_sync_bookkeeping_meanwhile_is_not_a_change(tiny):
     vm.area.pick("01020101")
     created = vm.submit()
     assert created.sync_state == SyncState.pending and created.server_rev is None
-    with store_lock(tiny):  # auto-sync pushed it while the form stayed open
+    with tiny.write_lock:  # auto-sync pushed it while the form stayed open
         tiny.save(synced(created, server_rev=7))
     vm.set("members", "3")
     saved = vm.submit()

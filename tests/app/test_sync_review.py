@@ -64,7 +64,7 @@ def test_conflicts_side_by_side(store, review):
 def test_keep_mine_sends_this_device_version_again(store, review):
     h = make_household(members=4)
     conflict(store, h, members=6)
-    kept = review.keep_mine(h.id)
+    kept = review.keep_local(h.id)
     assert kept.members == 4 and kept.sync_state == SyncState.pending and kept.server_rev == 4
     assert review.conflicts() == [] and store.conflicts.find(h.id) is None
 

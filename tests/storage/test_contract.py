@@ -1,6 +1,7 @@
 """The store contract: one suite, run against the in-memory fake and the TinyDB store."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -263,3 +264,36 @@ def test_conflict_copies_are_kept_until_removed(store, reopen):
 def test_a_new_store_has_its_migrations_recorded(store, reopen):
     assert store.applied_migrations() == ["0001_initial"]
     assert reopen(store).applied_migrations() == ["0001_initial"]
+
+
+def test_an_edit_from_a_form_opened_before_a_sync_keeps_the_servers_rev(store, reopen):
+    opened = household(members=4)
+    store.save(opened)
+    store.save(opened.model_copy(update={"sync_state": SyncState.synced, "server_rev": 3}))  # a sync ran meanwhile
+    saved = store.save_edit(opened.edited(members=5))[0]
+    store = reopen(store)
+    got = store.households.get(opened.id)
+    assert got == saved
+    assert (got.members, got.sync_state, got.server_rev, got.sync_error) == (5, SyncState.pending, 3, None)
+    assert got.rev == opened.rev + 1
+
+
+def test_a_new_record_saved_as_an_edit_is_pending(store, reopen):
+    new = household(sync_state=SyncState.rejected, sync_error={"code": "phone_invalid"})
+    store.save_edit(new)
+    got = reopen(store).households.get(new.id)
+    assert (got.sync_state, got.sync_error, got.rev) == (SyncState.pending, None, new.rev)
+
+
+def test_the_write_lock_keeps_a_save_edit_out_until_the_holder_is_done(store):
+    h = household()
+    store.save(h)
+    done = threading.Event()
+    with store.write_lock:  # what the sync runner holds while it applies an answer
+        worker = threading.Thread(target=lambda: (store.save_edit(h.edited(members=9)), done.set()))
+        worker.start()
+        assert not done.wait(0.2)
+        assert store.write_lock.acquire(blocking=False)  # reentrant for its holder
+        store.write_lock.release()
+    worker.join(5)
+    assert done.is_set() and store.households.get(h.id).members == 9

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-from app.run_local import wait_for_health
+from devtools.run_local import wait_for_health
 
 REPO = Path(__file__).resolve().parents[2]
 

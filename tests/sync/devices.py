@@ -11,7 +11,7 @@ from typing import Optional
 from records.models import Record, SyncState
 from storage.tiny import TinyStore
 from sync.account import SyncAccount
-from sync.runner import SyncReport
+from sync.report import SyncReport
 from sync.transport import RetryLater, Send
 
 DEMO_VILLAGE = "01020101"  # Ou Thum, in the demo official's commune 010201

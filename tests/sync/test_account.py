@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.device import load_device_settings
+from sync.device import load_device_settings
 from storage.memory import MemoryStore
 from sync.account import SyncAccount
 from sync.runner import CURSOR_KEY

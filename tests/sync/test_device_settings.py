@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app import device
-from app.device import DeviceSettings, SignedInUser, load_device_settings, save_device_settings
+from app import config
+from storage import files
+from sync.device import DeviceSettings, SignedInUser, load_device_settings, save_device_settings
 
 
 def test_the_first_start_makes_a_device_id_that_stays(tmp_path):
@@ -50,7 +51,7 @@ def test_a_failed_write_leaves_the_previous_file_whole(tmp_path, monkeypatch):
     def crash(src, dst):
         raise OSError("power lost")
 
-    monkeypatch.setattr(device.os, "replace", crash)
+    monkeypatch.setattr(files.os, "replace", crash)
     with pytest.raises(OSError):
         save_device_settings(DeviceSettings(device_id="new"), path)
     assert json.loads(path.read_text())["device_id"] == "old"
@@ -74,5 +75,5 @@ def test_an_expired_token_is_not_a_sign_in():
 
 def test_settings_default_to_the_apps_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PHUM_DATA_DIR", str(tmp_path))
-    settings = load_device_settings()
+    settings = load_device_settings(config.device_settings_path())
     assert (tmp_path / "device.json").exists() and settings.device_id

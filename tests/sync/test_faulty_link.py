@@ -10,7 +10,6 @@ import pytest
 
 from records.models import SyncState
 from sync.auto import AutoSync
-from sync.outbox import save_local_edit
 from sync.transport import RequestsSend, Unreachable
 from tests.support.live_server import live_server
 from tests.sync.devices import DEMO_VILLAGE, Device, ServerDb, make_device
@@ -57,7 +56,7 @@ def test_a_bad_link_ends_with_every_record_on_the_server_once_at_its_latest_rev(
                     current = phone.get(record)
                     changes = {"notes": f"round {round_}"} if record.kind == "visit" else (
                         {"members": 1 + round_} if record.kind == "household" else {"priority": "high"})
-                    save_local_edit(phone.store, current.edited(**changes))
+                    phone.store.save_edit(current.edited(**changes))
             reports = phone.sync_until_done()
             assert_exactly_once_at_latest_rev(phone, ServerDb(server.db_url))
             assert len(ServerDb(server.db_url).records()) == 120

@@ -9,8 +9,7 @@ import pytest
 
 from records.models import ConcernStatus, SyncState
 from sync.auto import AutoSync
-from sync.outbox import save_local_edit
-from sync.runner import keep_local
+from sync.conflicts import keep_local
 from storage.memory import MemoryStore
 from sync.account import SyncAccount
 from sync.transport import AuthError, RequestsSend, RetryLater, Transport
@@ -84,7 +83,7 @@ def test_a_fixed_rejected_record_goes_through(devices):
     h = household(5, village="01029999")
     phone.store.save(h)
     phone.sync()
-    save_local_edit(phone.store, phone.get(h).edited(village_code=DEMO_VILLAGE))
+    phone.store.save_edit(phone.get(h).edited(village_code=DEMO_VILLAGE))
     report = phone.sync()
     assert report.accepted == 1 and phone.get(h).sync_state == SyncState.synced
 
@@ -95,8 +94,8 @@ def test_two_devices_editing_one_household_end_in_a_conflict_nobody_loses(device
     phone.store.save(h)
     phone.sync()
     desktop.sync()
-    save_local_edit(desktop.store, desktop.get(h).edited(members=8))
-    save_local_edit(phone.store, phone.get(h).edited(members=3))
+    desktop.store.save_edit(desktop.get(h).edited(members=8))
+    phone.store.save_edit(phone.get(h).edited(members=3))
     assert desktop.sync().accepted == 1
     report = phone.sync()
     assert report.conflicts == [h.id]
@@ -120,7 +119,7 @@ def test_a_record_edited_while_it_is_being_sent_goes_back_to_pending_then_up(tmp
         if request.url.endswith("/sync/push") and "edited" not in phone_box:
             phone_box["edited"] = True
             device = phone_box["device"]
-            save_local_edit(device.store, device.store.households.get(phone_box["id"]).edited(members=9))
+            device.store.save_edit(device.store.households.get(phone_box["id"]).edited(members=9))
         return response
 
     device = make_device(tmp_path, "phone", server.base_url, server.official.username, server.official.password,
@@ -170,7 +169,7 @@ def test_a_status_change_made_while_the_phone_edited_the_concern_is_a_conflict(d
     office = Transport(server.base_url, token=server.login(server.supervisor, "office-pc"))
     office.change_concern_status(c.id, "in_progress", note="on it")
     office.close()
-    save_local_edit(phone.store, phone.get(c).edited(description="Well is dry and the pump is broken"))
+    phone.store.save_edit(phone.get(c).edited(description="Well is dry and the pump is broken"))
     report = phone.sync()
     assert report.conflicts == [c.id]
     assert phone.get(c).description.endswith("broken")
@@ -283,7 +282,7 @@ def test_a_phone_restored_from_an_older_backup_gets_its_own_newer_versions_back(
     records = tmp_path / "phone" / "records"
     shutil.copytree(records, tmp_path / "backup")
     device = phone()
-    save_local_edit(device.store, device.get(h).edited(members=5))
+    device.store.save_edit(device.get(h).edited(members=5))
     assert device.sync().accepted == 1
     close(device)
     shutil.rmtree(records)

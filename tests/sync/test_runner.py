@@ -9,8 +9,9 @@ from records.models import ConcernStatus, SyncState
 from storage.memory import MemoryStore
 from storage.repository import Area
 from sync import decisions
-from sync.outbox import outbox_counts, save_local_edit
-from sync.runner import CURSOR_KEY, SyncInProgress, SyncRunner, keep_local, keep_server
+from sync.conflicts import keep_local, keep_server
+from sync.outbox import outbox_counts
+from sync.runner import CURSOR_KEY, SyncInProgress, SyncRunner
 from sync.transport import AuthError, HttpResponse, Refused, Transport, Unreachable
 from tests.sync.fakes import FakeServer, json_response
 from tests.sync.records import concern, day_of_work, household, visit
@@ -80,7 +81,7 @@ def test_a_record_edited_while_its_batch_is_on_the_wire_goes_back_to_pending(sto
     store.save(h)
 
     def official_edits(entries):
-        save_local_edit(store, store.households.get(h.id).edited(members=7))
+        store.save_edit(store.households.get(h.id).edited(members=7))
 
     server.before_push_answer = official_edits
     runner = runner_for(store, server)
@@ -101,7 +102,7 @@ def test_in_a_big_batch_only_the_records_edited_on_the_wire_go_back_to_pending(s
 
     def official_edits(entries):
         for r in edited:
-            save_local_edit(store, store.concerns.get(r.id).edited(description="changed meanwhile"))
+            store.save_edit(store.concerns.get(r.id).edited(description="changed meanwhile"))
 
     server.before_push_answer = official_edits
     report = runner_for(store, server, batch_size=40).sync_now()
@@ -140,7 +141,7 @@ def test_a_push_conflict_keeps_both_versions_until_someone_chooses(store, server
     runner = runner_for(store, server)
     runner.sync_now()
     server.district_change(h.id, members=9)  # the office changed it meanwhile
-    save_local_edit(store, store.households.get(h.id).edited(members=4))
+    store.save_edit(store.households.get(h.id).edited(members=4))
     report = runner.sync_now()
     assert report.conflicts == [h.id]
     assert store.households.get(h.id).sync_state == SyncState.conflict
@@ -158,7 +159,7 @@ def in_conflict(store, server):
     runner = runner_for(store, server)
     runner.sync_now()
     server.district_change(h.id, members=9)
-    save_local_edit(store, store.households.get(h.id).edited(members=4))
+    store.save_edit(store.households.get(h.id).edited(members=4))
     runner.sync_now()
     return h, runner
 
@@ -209,7 +210,7 @@ def test_a_pull_never_overwrites_a_record_with_unsynced_local_edits(store, serve
 
     def push_then_edit(report, emit):
         original_push(report, emit)
-        save_local_edit(store, store.households.get(h.id).edited(members=3))
+        store.save_edit(store.households.get(h.id).edited(members=3))
 
     runner.push = push_then_edit
     report = runner.sync_now()
@@ -374,7 +375,7 @@ def test_an_edit_from_a_form_opened_before_a_sync_keeps_the_servers_rev(store, s
     store.save(h)
     opened = store.households.get(h.id)  # the form reads the record...
     runner_for(store, server).sync_now()  # ...a sync pushes it meanwhile...
-    save_local_edit(store, opened.edited(members=6))  # ...and the official saves
+    store.save_edit(opened.edited(members=6))  # ...and the official saves
     local = store.households.get(h.id)
     assert local.server_rev == 1 and local.sync_state == SyncState.pending
     report = runner_for(store, server).sync_now()

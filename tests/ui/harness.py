@@ -1,6 +1,6 @@
 """Driving the real app in headless Chromium (see ../shared FLET.md, "Testing a Flet UI for real").
 
-    with running_app(server_url, data_dir) as app:      # `python -m app.run_local` in web mode
+    with running_app(server_url, data_dir) as app:      # `python -m devtools.run_local` in web mode
         ui = Ui.open(browser, app.url + "/settings", size="phone")
         ui.type("username", "demo-official")
         ui.click("sign-in")
@@ -74,7 +74,7 @@ def running_app(server_url: Optional[str], data_dir: Path, *, env: Optional[dict
     full_env.pop("DISPLAY", None)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.run_local", "--port", str(port),
+            [sys.executable, "-m", "devtools.run_local", "--port", str(port),
              *(["--server-url", server_url] if server_url else ["--offline"]),
              "--var", str(data_dir.parent), "--data-dir", str(data_dir)],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from app.device import DeviceSettings, save_device_settings
+from sync.device import DeviceSettings, save_device_settings
 from app.i18n import Translator
 from records.models import Concern, Household, SyncState, Visit
 from tests.support.live_server import live_server

@@ -1,7 +1,7 @@
 """`make run`: a local central server (SQLite, demo data) and the app in a browser beside it.
 
-    python -m app.run_local --port 8550 --server-port 8000
-    python -m app.run_local --port 8550 --server-url http://127.0.0.1:8000   # a server already running
+    python -m devtools.run_local --port 8550 --server-port 8000
+    python -m devtools.run_local --port 8550 --server-url http://127.0.0.1:8000   # a server already running
 
 The server's database is ./var/server/phum.db and the device's data ./var/device (both kept
 between runs); the device is preset to the local server. Ctrl-C stops both.
@@ -80,7 +80,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m app.run_local", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m devtools.run_local", description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=8550, help="the app's port (web)")
     p.add_argument("--server-port", type=int, default=8000, help="the local server's port")
     p.add_argument("--server-url", default="", help="use this running server instead of starting one")

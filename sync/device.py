@@ -1,8 +1,8 @@
 """Device settings: server URL, sign-in token, signed-in user and the device id.
 
-Kept in a small JSON file (app.config.device_settings_path()), apart from the records
-store, so that signing out or changing server never touches officials' records. Every
-write is atomic and durable: temp file, fsync, os.replace, fsync of the directory.
+Kept in a small JSON file apart from the records store (the composition root passes its
+path: app.config.device_settings_path()), so that signing out or changing server never
+touches officials' records. Every write is atomic and durable (storage.files.write_atomic).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from app import config
+from storage.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,12 @@ class DeviceSettings:
         )
 
 
-def load_device_settings(path: Optional[Path] = None) -> DeviceSettings:
+def load_device_settings(path: Path) -> DeviceSettings:
     """The saved settings; a first start (or an unreadable file) makes and saves a new device id.
 
     An unreadable file is kept aside as ``device.json.damaged`` rather than deleted.
     """
-    path = Path(path) if path else config.device_settings_path()
+    path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -118,33 +118,9 @@ def load_device_settings(path: Optional[Path] = None) -> DeviceSettings:
     return settings
 
 
-def save_device_settings(settings: DeviceSettings, path: Optional[Path] = None) -> None:
+def save_device_settings(settings: DeviceSettings, path: Path) -> None:
     """Write atomically and durably: after this returns, a crash leaves the old or the new file."""
-    path = Path(path) if path else config.device_settings_path()
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(settings.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds a token: owner only
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # some platforms (Windows) cannot open a directory; os.replace is atomic there
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_atomic(path, body, mode=0o600)  # holds a token: owner only

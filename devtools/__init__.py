@@ -1,0 +1,1 @@
+"""Tools for developers (the local launcher); never packaged for phones ([tool.flet.app] exclude)."""
