@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,24 @@ def test_views_do_not_import_storage_sync_or_network(path):
 def test_logic_does_not_import_flet(path):
     bad = {m for m in imported_modules(path) if m.split(".")[0] in ("flet", "flet_web", "flet_geolocator")}
     assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+EDITING_SERVICES = ("households.py", "visits.py", "concerns.py", "edits.py")
+
+
+@pytest.mark.parametrize("name", EDITING_SERVICES)
+def test_a_save_goes_to_the_store_without_passing_through_sync(name):
+    bad = {m for m in imported_modules(REPO / "app" / "services" / name) if m.split(".")[0] == "sync"}
+    assert not bad, f"app/services/{name} imports {sorted(bad)}: save through store.save_edit"
+
+
+def test_the_shipped_app_never_imports_the_dev_launcher():
+    shipped = [p for folder in ("app", "views", "storage", "sync", "records") for p in (REPO / folder).rglob("*.py")]
+    bad = [p.relative_to(REPO).as_posix() for p in [*shipped, REPO / "main.py"]
+           if any(m.split(".")[0] in ("devtools", "server") for m in imported_modules(p))]
+    assert not bad, f"{bad} import devtools/ or server/ (not packaged for phones)"
+    exclude = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["flet"]["app"]["exclude"]
+    assert {"devtools", "server"} <= set(exclude)
 
 
 def test_the_rule_catches_a_violation(tmp_path):
