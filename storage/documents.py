@@ -23,6 +23,7 @@ from storage.repository import (
     ConcernRepository,
     ConflictCopy,
     ConflictRepository,
+    REPAIR_PENDING_KEY,
     GazetteerInfo,
     HouseholdRepository,
     MetaRepository,
@@ -323,6 +324,10 @@ class DocStore(Store):
         self.meta = DocMeta(records)
         self.conflicts = DocConflicts(records)
         self.areas = DocAreas(reference, clock)
+        if self.recovery.had_damage:  # durably: a kill before the next sync must not forget it
+            self.meta.set(REPAIR_PENDING_KEY, {"damaged_files": list(self.recovery.damaged_files),
+                                               "records_recovered": self.recovery.records_recovered,
+                                               "at": clock().isoformat()})
 
     def save(self, *records: Record) -> None:
         """All ``records`` in one atomic commit; the indexes follow once it is done."""

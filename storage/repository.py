@@ -116,6 +116,11 @@ class RecoveryReport:
         return bool(self.damaged_files)
 
 
+# Set when opening the store repaired damage, cleared by the first sync that made the device whole
+# again (its area pulled from the start, what the server may lack sent again).
+REPAIR_PENDING_KEY = "store.repair_pending"
+
+
 class RecordRepository(ABC, Generic[R]):
     model: type[R]
 
@@ -285,6 +290,13 @@ class Store(ABC):
             rebased = [rebase_edit(r, self.repository_for(r).find(r.id)) for r in records]
             self.save(*rebased)
         return rebased
+
+    def repair_pending(self) -> Optional[dict[str, Any]]:
+        """What a repair on open found, until a sync has made the device whole again (else None)."""
+        return self.meta.get(REPAIR_PENDING_KEY)
+
+    def repair_done(self) -> None:
+        self.meta.set(REPAIR_PENDING_KEY, None)
 
     @abstractmethod
     def sync_copies(self, entries: Iterable[tuple[str, str]]) -> list[Optional[SyncCopy]]:

@@ -44,7 +44,7 @@ class PushBatches:
     def run(self, report: SyncReport, emit: Progress) -> None:
         outbox = [(kind, record_id) for kind in decisions.TYPE_ORDER
                   for record_id in self.store.repository_for(kind).ids_in_state(*decisions.outbox_states())]
-        report.total = len(outbox)
+        report.total += len(outbox)  # a sync that heals a repaired store pushes twice
         emit(SyncProgress("push", 0, report.total))
         # One batch on the wire at a time (the server must hold a batch's households before the
         # next batch's visits arrive); the device's own work overlaps it: the next batch is read,

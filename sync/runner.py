@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from records.models import Record, utcnow
+from records.models import Record, SyncState, utcnow
 from storage.repository import Area, ConflictCopy, StoreError, Store
 from sync import decisions
 from sync.push import PushBatches
@@ -67,7 +67,10 @@ class SyncRunner:
         emit = safe_progress(progress)
         try:
             self.push(report, emit)
-            self.pull(report, emit)
+            if self.store.repair_pending() is not None:
+                self.heal(report, emit)
+            else:
+                self.pull(report, emit)
             self.refresh_reference(report, emit)
             self.store.meta.set(LAST_SUCCESS_KEY, self.now().isoformat())
         except SyncError as exc:
@@ -88,8 +91,32 @@ class SyncRunner:
 
     # ---------------------------------------------------------------- pull
 
-    def pull(self, report: SyncReport, emit: Progress) -> None:
-        cursor = self.store.meta.get(self.cursor_key)
+    def heal(self, report: SyncReport, emit: Progress) -> None:
+        """After the store repaired damage on open: make the device whole again.
+
+        Records lost with the damaged file are on the server, but the pull cursor is past them:
+        pull the area from the start (a change is applied only where the device holds nothing
+        newer, sync/decisions.py). A synced record the server did not send back may be missing
+        there (the device's copy was its only one): send it again (the server answers duplicate
+        for what it holds). Done once: the store forgets the repair only when all of it worked.
+        """
+        seen: set[str] = set()
+        self.pull(report, emit, from_start=True, seen=seen)
+        lost_upstream = [(kind, record_id) for kind in decisions.TYPE_ORDER
+                         for record_id in self.store.repository_for(kind).ids_in_state(SyncState.synced)
+                         if record_id not in seen]
+        if lost_upstream:
+            with self.store.write_lock:
+                copies = [c for c in self.store.sync_copies(lost_upstream) if c is not None]
+                self.store.save_sync(*(c.model_copy(update={"sync_state": SyncState.pending}) for c in copies))
+            report.resent_after_repair = len(copies)
+            self.push(report, emit)
+        self.store.repair_done()
+        report.healed = True
+
+    def pull(self, report: SyncReport, emit: Progress, *, from_start: bool = False,
+             seen: Optional[set[str]] = None) -> None:
+        cursor = None if from_start else self.store.meta.get(self.cursor_key)
         restarted = False
         emit(SyncProgress("pull", report.sent, report.total, report.pulled))
         while True:
@@ -102,7 +129,10 @@ class SyncRunner:
                     cursor, restarted = None, True
                     continue
                 raise
-            self._apply_page(page.get("changes") or [], report)
+            changes = page.get("changes") or []
+            if seen is not None:
+                seen.update(str(change.get("id")) for change in changes)
+            self._apply_page(changes, report)
             next_cursor = page.get("next_cursor")
             if next_cursor is not None and next_cursor != cursor:
                 self.store.meta.set(self.cursor_key, next_cursor)  # only now: the page is on disk
