@@ -122,11 +122,11 @@ class AppContext:
     def open(cls, cfg: Optional[AppConfig] = None, *, data_key: Optional[bytes] = None) -> "AppContext":
         cfg = cfg or AppConfig.from_env()
         settings_path = config.device_settings_path(cfg.data_dir)
+        store = open_store(cfg.data_dir, data_key)  # first: its key seals the token in the settings
         if cfg.server_url:
-            settings = load_device_settings(settings_path)
+            settings = load_device_settings(settings_path, store.secret_box)
             if not settings.server_url:  # a preset never overrides the official's own choice
-                save_device_settings(settings.with_server(cfg.server_url), settings_path)
-        store = open_store(cfg.data_dir, data_key)
+                save_device_settings(settings.with_server(cfg.server_url), settings_path, store.secret_box)
         return cls(store, SyncAccount(store, settings_path=settings_path), cfg)
 
     # ---------------------------------------------------------------- language

@@ -291,6 +291,10 @@ class Store(ABC):
             self.save(*rebased)
         return rebased
 
+    # Seals small secrets kept beside the store (the sign-in token) with the records' data key:
+    # seal(bytes, aad) -> bytes, open(bytes, aad) -> bytes | None. None: the store is not sealed.
+    secret_box: Any = None
+
     def repair_pending(self) -> Optional[dict[str, Any]]:
         """What a repair on open found, until a sync has made the device whole again (else None)."""
         return self.meta.get(REPAIR_PENDING_KEY)

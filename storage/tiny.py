@@ -154,6 +154,7 @@ class TinyStore(DocStore):
         report = _merged(records.report, reference.report)
         try:
             super().__init__(records, reference, migrations=migrations, clock=clock, recovery=report)
+            self.secret_box = cipher  # the sign-in token is sealed with the records' key
         except BaseException:
             self.close()
             raise

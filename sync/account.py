@@ -31,7 +31,7 @@ class SyncAccount:
         self._timeout = timeout
         self._batch_size = batch_size
         self._guard = threading.Lock()
-        self._settings = load_device_settings(settings_path)
+        self._settings = load_device_settings(settings_path, store.secret_box)
         self._runner: Optional[SyncRunner] = None
         self._runner_key: Optional[tuple] = None
 
@@ -95,5 +95,5 @@ class SyncAccount:
             return self._runner
 
     def _update(self, settings: DeviceSettings) -> None:
-        save_device_settings(settings, self.settings_path)
+        save_device_settings(settings, self.settings_path, self.store.secret_box)
         self._settings = settings

@@ -12,9 +12,20 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 from storage.files import write_atomic
+
+
+_TOKEN_AAD = b"phum-device-token"
+
+
+class SecretBox(Protocol):
+    """What seals the token (storage.sealing.LineCipher: AES-GCM with the records' data key)."""
+
+    def seal(self, payload: bytes, aad: bytes) -> bytes: ...
+
+    def open(self, blob: bytes, aad: bytes) -> Optional[bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -93,10 +104,12 @@ class DeviceSettings:
         )
 
 
-def load_device_settings(path: Path) -> DeviceSettings:
+def load_device_settings(path: Path, box: Optional[SecretBox] = None) -> DeviceSettings:
     """The saved settings; a first start (or an unreadable file) makes and saves a new device id.
 
-    An unreadable file is kept aside as ``device.json.damaged`` rather than deleted.
+    An unreadable file is kept aside as ``device.json.damaged`` rather than deleted. With a
+    ``box`` the token is kept sealed (a plain one from before is sealed now); a sealed token
+    the box cannot open reads as signed out (the user signs in again; nothing else is lost).
     """
     path = Path(path)
     try:
@@ -105,22 +118,32 @@ def load_device_settings(path: Path) -> DeviceSettings:
             raise ValueError("settings file is not a JSON object")
     except FileNotFoundError:
         settings = DeviceSettings()
-        save_device_settings(settings, path)
+        save_device_settings(settings, path, box)
         return settings
     except (ValueError, UnicodeDecodeError, OSError):
         os.replace(path, path.with_name(path.name + ".damaged"))
         settings = DeviceSettings()
-        save_device_settings(settings, path)
+        save_device_settings(settings, path, box)
         return settings
+    sealed = data.get("token_sealed")
+    if sealed:
+        opened = box.open(str(sealed).encode("ascii"), _TOKEN_AAD) if box is not None else None
+        data = {**data, "token": opened.decode("utf-8") if opened else ""}
     settings = DeviceSettings.from_dict(data)
-    if settings.device_id != data.get("device_id"):
-        save_device_settings(settings, path)
+    if settings.device_id != data.get("device_id") or (box is not None and data.get("token") and not sealed):
+        save_device_settings(settings, path, box)
     return settings
 
 
-def save_device_settings(settings: DeviceSettings, path: Path) -> None:
-    """Write atomically and durably: after this returns, a crash leaves the old or the new file."""
+def save_device_settings(settings: DeviceSettings, path: Path, box: Optional[SecretBox] = None) -> None:
+    """Write atomically and durably: after this returns, a crash leaves the old or the new file.
+
+    With a ``box`` the token is written sealed, never in plain; signing out writes neither.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps(settings.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+    data = settings.to_dict()
+    if box is not None and data["token"]:
+        data["token_sealed"] = box.seal(data.pop("token").encode("utf-8"), _TOKEN_AAD).decode("ascii")
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
     write_atomic(path, body, mode=0o600)  # holds a token: owner only

@@ -68,3 +68,56 @@ def test_a_refused_token_is_forgotten_but_the_username_kept_for_the_sign_in_form
     account.sign_in("http://127.0.0.1:8000", "official1", "secret")
     account.forget_token()
     assert account.runner() is None and account.settings.user.username == "official1"
+
+
+def sealed_account(tmp_path, server, key=bytes(range(32))):
+    from storage.tiny import TinyStore
+
+    store = TinyStore(tmp_path / "records", tmp_path / "reference", data_key=key)
+    return SyncAccount(store, settings_path=tmp_path / "device.json", send=server), store
+
+
+def test_on_a_sealed_device_the_token_is_never_written_in_plain(tmp_path, server):
+    account, store = sealed_account(tmp_path, server)
+    try:
+        account.sign_in("http://127.0.0.1:8000/", "official1", "secret")
+        raw = (tmp_path / "device.json").read_bytes()
+        assert b"token-1" not in raw and b"token_sealed" in raw
+        assert load_device_settings(tmp_path / "device.json").token == ""  # unreadable without the key
+        again = SyncAccount(store, settings_path=tmp_path / "device.json", send=server)
+        assert again.settings.token == "token-1" and again.runner() is not None  # still signed in
+    finally:
+        store.close()
+
+
+def test_a_plain_token_from_before_is_sealed_when_the_sealed_store_opens(tmp_path, server):
+    account_for(tmp_path, server).sign_in("http://127.0.0.1:8000/", "official1", "secret")
+    assert b"token-1" in (tmp_path / "device.json").read_bytes()
+    account, store = sealed_account(tmp_path, server)
+    try:
+        assert account.settings.signed_in and account.settings.token == "token-1"
+        assert b"token-1" not in (tmp_path / "device.json").read_bytes()
+    finally:
+        store.close()
+
+
+def test_signing_out_wipes_the_sealed_token(tmp_path, server):
+    account, store = sealed_account(tmp_path, server)
+    try:
+        account.sign_in("http://127.0.0.1:8000/", "official1", "secret")
+        account.sign_out()
+        raw = (tmp_path / "device.json").read_bytes()
+        assert b"token_sealed" not in raw and b"token-1" not in raw
+        assert account.runner() is None
+    finally:
+        store.close()
+
+
+def test_a_token_sealed_with_another_key_reads_as_signed_out(tmp_path, server):
+    account, store = sealed_account(tmp_path, server)
+    account.sign_in("http://127.0.0.1:8000/", "official1", "secret")
+    store.close()
+    from storage.sealing import LineCipher
+
+    other = load_device_settings(tmp_path / "device.json", LineCipher(bytes(32)))
+    assert other.token == "" and not other.signed_in and other.user is not None  # username kept to prefill
