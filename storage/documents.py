@@ -6,6 +6,9 @@ TinyDB storage: journal + fsync); MemoryStore's just applies the operations. So 
 the real store answer every query with the same code and differ only in what reaches a disk.
 Records are always read back through their model: what a caller gets went through the same
 to_doc/from_doc round trip in both.
+
+(Over 300 lines on purpose: one small class per repository, each a few lines, kept beside
+the DocStore that owns their tables and the one commit they share.)
 """
 from __future__ import annotations
 

@@ -6,6 +6,9 @@ background), passes the reachability probe's answers to ``set_online`` (sync/rea
 the one periodic /health probe; a way back online triggers a sync), and shows ``auto.status``
 (online, running, pending counts, last success). Blocking work runs in threads (``asyncio.to_thread``);
 one loop per process even if ``main()`` runs again, and one sync at a time.
+
+(Just over 300 lines: the loop, its backoff and its status are one state machine; split, each
+half would need the other's state.)
 """
 from __future__ import annotations
 

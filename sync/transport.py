@@ -1,5 +1,8 @@
 """Transport: the one place that talks HTTP to the central server (docs/sync-protocol.md).
 
+(Over 300 lines on purpose: every request, its encoding and the whole error tree stay in the
+one module allowed to import requests, so no other module needs to know HTTP.)
+
 The Transport builds requests and reads answers; a *send* callable moves the bytes. The
 default send uses a ``requests.Session`` (connect/read timeouts, TLS verification on);
 tests swap it for any callable ``HttpRequest -> HttpResponse``.
