@@ -174,9 +174,9 @@ class SyncScreen(Screen):
             ft.Text(f"{tr(f'record_kind.{item.kind}')} · {item.title}", weight=ft.FontWeight.W_600),
             ft.Row([table], scroll=ft.ScrollMode.AUTO),
             ft.Row([
-                secondary_button(tr("sync.keep_mine"), lambda e, rid=item.record_id: self._keep(rid, mine=True),
+                secondary_button(tr("sync.keep_mine"), lambda e, rid=item.record_id: self._keep(self.vm.keep_local, rid),
                                  identifier=f"keep-mine-{index}"),
-                secondary_button(tr("sync.keep_server"), lambda e, rid=item.record_id: self._keep(rid, mine=False),
+                secondary_button(tr("sync.keep_server"), lambda e, rid=item.record_id: self._keep(self.vm.keep_server, rid),
                                  identifier=f"keep-server-{index}"),
             ], wrap=True, spacing=GAP),
         ], spacing=8), identifier=f"conflict-{index}")
@@ -222,8 +222,8 @@ class SyncScreen(Screen):
         await self.vm.sync_now()
         self._paint()
 
-    def _keep(self, record_id: str, *, mine: bool) -> None:
-        toast = self.vm.keep(record_id, mine=mine)
+    def _keep(self, choose, record_id: str) -> None:
+        toast = choose(record_id)
         self.env.toast(toast.key, **toast.params)
         self._paint()
 

@@ -144,23 +144,20 @@ class SyncScreenVM:
             self._seen_report = self.status.last_report
             self.reload()
 
-    def keep(self, record_id: str, *, mine: bool) -> Message:
-        """One of the two versions of a conflict; the toast to show."""
-        if mine:
-            self.keep_mine(record_id)
-        else:
-            self.keep_server(record_id)
-        return Message("sync.conflict_resolved", {})
-
-    def keep_mine(self, record_id: str) -> None:
+    def keep_local(self, record_id: str) -> Message:
+        """Keep this device's version of a conflict (sent again); the toast to show."""
         self.review.keep_local(record_id)
-        self.status.records_changed()
-        self.reload()
+        return self._resolved()
 
-    def keep_server(self, record_id: str) -> None:
+    def keep_server(self, record_id: str) -> Message:
+        """Keep the server's version of a conflict; the toast to show."""
         self.review.keep_server(record_id)
+        return self._resolved()
+
+    def _resolved(self) -> Message:
         self.status.records_changed()
         self.reload()
+        return Message("sync.conflict_resolved", {})
 
 
 def _error_code(error: Optional[BaseException]) -> str:

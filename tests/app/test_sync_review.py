@@ -61,7 +61,7 @@ def test_conflicts_side_by_side(store, review):
     assert "sync_state" not in diffs and "rev" not in diffs  # bookkeeping is not shown
 
 
-def test_keep_mine_sends_this_device_version_again(store, review):
+def test_keep_local_sends_this_device_version_again(store, review):
     h = make_household(members=4)
     conflict(store, h, members=6)
     kept = review.keep_local(h.id)
