@@ -6,7 +6,6 @@ Every rule that can fail raises a pydantic error whose ``type`` is a stable code
 from __future__ import annotations
 
 import functools
-import re
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Optional
@@ -27,7 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from records.areas import parent_code
 from records.ids import canonical_id, new_id  # noqa: F401  (new_id: re-exported for record makers)
-from records.text import clean_text, digits_only, to_ascii_digits
+from records.text import clean_text, to_ascii_digits
 
 # Stable error codes -> English fallback text (translations live in assets/i18n).
 ERROR_CODES: dict[str, str] = {
