@@ -10,7 +10,7 @@ import pytest
 
 from storage.journal import SNAPSHOT
 from tests.storage.conftest import open_tiny
-from tests.storage.records import household
+from tests.support.records import household
 
 N = 50
 
