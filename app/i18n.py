@@ -5,15 +5,12 @@ ask a ``Translator`` for text and never hold strings of their own.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timezone
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Optional
 
-LANGUAGES = ("km", "en")
+from records.catalog import LANGUAGES, load_catalog
+
 DEFAULT_LANGUAGE = "km"
-I18N_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
 
 _TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 KHMER_MONTHS = ("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា",
@@ -33,12 +30,6 @@ def national_phone(phone: Optional[str]) -> str:
         rest = "0" + phone[4:]
         return " ".join(p for p in (rest[:3], rest[3:6], rest[6:]) if p)
     return phone
-
-
-@lru_cache(maxsize=None)
-def load_catalog(lang: str, directory: str = str(I18N_DIR)) -> dict[str, str]:
-    with open(Path(directory) / f"{lang}.json", encoding="utf-8") as fh:
-        return json.load(fh)
 
 
 class Translator:

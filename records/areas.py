@@ -24,8 +24,8 @@ def level_of(code: str) -> Optional[str]:
 
 
 def is_code(code: str, level: Optional[str] = None) -> bool:
-    """All digits, with the length of ``level`` (of any level when None)."""
-    if not code.isdigit():
+    """ASCII digits, with the length of ``level`` (of any level when None)."""
+    if not (code.isascii() and code.isdigit()):  # str.isdigit alone takes Khmer digits too
         return False
     return len(code) == CODE_LENGTH[level] if level else len(code) in LEVEL_OF_LENGTH
 

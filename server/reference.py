@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import load_catalog
+from records.catalog import load_catalog
 from records.models import ConcernCategory
 from server.db import Database
 from server.tables import Area, Gazetteer

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 from app.composition import AppConfig, AppContext
-from records.models import Concern, Household, Visit
 from app.services.actor import fixed_actor
 from storage.memory import MemoryStore
 from storage.repository import Area, Store
@@ -61,17 +60,3 @@ def ctx(store, tmp_path) -> AppContext:
     context.auto.stop()
     context.reachability.stop()
 
-
-def make_household(**fields) -> Household:
-    values = {"head_name": "សុខ ដារ៉ា", "head_name_latin": "Sok Dara", "phone": "012345678", "members": 4,
-              "village_code": VILLAGE}
-    values.update(fields)
-    return Household(**values)
-
-
-def make_visit_with_concerns(household: Household, n: int = 2) -> tuple[Visit, list[Concern]]:
-    visit = Visit(household_id=household.id, visited_on=date(2026, 3, 1), officials=["Demo Official"])
-    concerns = [Concern.raise_new(by="Demo Official", household_id=household.id, visit_id=visit.id,
-                                  category=c, description=f"concern {c}")
-                for c in ("water", "roads", "health")[:n]]
-    return visit, concerns

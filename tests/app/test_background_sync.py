@@ -12,7 +12,7 @@ from app.composition import AppConfig, AppContext
 from app.viewmodels.settings import SettingsVM
 from app.viewmodels.sync_screen import SyncScreenVM
 from sync.account import SyncAccount
-from tests.app.conftest import make_household, make_visit_with_concerns
+from tests.support.records import sok_dara, visit_with_concerns
 from tests.app.flet_session import LoopThread
 from tests.support.live_server import free_port, live_server
 
@@ -79,8 +79,8 @@ def test_sign_in_sync_now_and_sign_out(server, store, tmp_path, loop):
     vm.set("username", server.official.username)
     vm.set("password", server.official.password)
     assert loop.run(vm.sign_in()) and vm.user.role == "official" and vm.password == ""
-    h = make_household(head_name="Sync Now Household")
-    visit, concerns = make_visit_with_concerns(h, 2)
+    h = sok_dara(head_name="Sync Now Household")
+    visit, concerns = visit_with_concerns(h, 2)
     ctx.households.store.save(h, visit, *concerns)
     ctx.saved()
     assert ctx.status.pending == 4
@@ -105,7 +105,7 @@ def test_auto_sync_sends_without_a_button_and_the_offline_flag_follows_the_serve
         ctx.account.sign_in(server.base_url, server.official.username, server.official.password)
         loop.call(lambda: ctx.start_background(lambda fn, *a: asyncio.ensure_future(fn(*a))))
         wait_until(lambda: ctx.status.online is True)
-        h = make_household(head_name="Auto Household")
+        h = sok_dara(head_name="Auto Household")
         store.save(h)
         loop.call(ctx.saved)
         loop.call(ctx.auto.trigger)
@@ -114,7 +114,7 @@ def test_auto_sync_sends_without_a_button_and_the_offline_flag_follows_the_serve
 
         server.stop()
         wait_until(lambda: ctx.status.online is False)
-        offline = make_household(head_name="Saved Offline")
+        offline = sok_dara(head_name="Saved Offline")
         store.save(offline)
         loop.call(ctx.saved)
         assert ctx.status.pending == 1

@@ -7,14 +7,14 @@ from records.models import ConcernStatus
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
 from app.viewmodels.concerns import ConcernsVM
-from tests.app.conftest import make_household, make_visit_with_concerns
+from tests.support.records import sok_dara, visit_with_concerns
 
 
 @pytest.fixture
 def data(store):
-    near, far = make_household(), make_household(head_name="Far", village_code="12010101")
-    v1, c1 = make_visit_with_concerns(near, 2)
-    v2, c2 = make_visit_with_concerns(far, 3)
+    near, far = sok_dara(), sok_dara(head_name="Far", village_code="12010101")
+    v1, c1 = visit_with_concerns(near, 2)
+    v2, c2 = visit_with_concerns(far, 3)
     store.save(near, far, v1, v2, *c1, *c2)
     return near, far
 

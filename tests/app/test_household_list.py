@@ -8,7 +8,7 @@ import pytest
 from app.services.areas import AreaService
 from app.services.households import HouseholdService
 from app.viewmodels.household_list import HouseholdListVM
-from tests.app.conftest import make_household
+from tests.support.records import sok_dara
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def test_no_households_is_its_own_empty_state(vm):
 
 
 def test_nothing_matching_is_a_different_empty_state(vm, store):
-    store.save(make_household())
+    store.save(sok_dara())
     screen = vm()
     screen.search("nobody like this")
     assert screen.empty_state == "no_match"
@@ -31,17 +31,17 @@ def test_nothing_matching_is_a_different_empty_state(vm, store):
 @pytest.mark.parametrize("typed", ["ដារ៉ា", "sok dara", "SOK", "012 345 678", "+855 12 345 678", "០១២៣៤៥៦៧៨",
                                    "12345678"])
 def test_search_by_khmer_or_latin_name_or_phone_in_any_form(vm, store, typed):
-    store.save(make_household(), make_household(head_name="កែវ លីណា", head_name_latin="Keo Lina", phone="097 765 4321"))
+    store.save(sok_dara(), sok_dara(head_name="កែវ លីណា", head_name_latin="Keo Lina", phone="097 765 4321"))
     screen = vm()
     screen.search(typed)
     assert [r.head_name for r in screen.rows] == ["សុខ ដារ៉ា"]
 
 
 def test_rows_show_village_open_concerns_and_sync_mark(vm, store):
-    from tests.app.conftest import make_visit_with_concerns
+    from tests.support.records import visit_with_concerns
 
-    h = make_household()
-    visit, concerns = make_visit_with_concerns(h, 2)
+    h = sok_dara()
+    visit, concerns = visit_with_concerns(h, 2)
     store.save(h, visit, *concerns)
     screen = vm("en")
     row = screen.rows[0]
@@ -50,7 +50,7 @@ def test_rows_show_village_open_concerns_and_sync_mark(vm, store):
 
 
 def test_area_filter_at_any_level(vm, store):
-    store.save(make_household(), make_household(head_name="Far away", village_code="12010101"))
+    store.save(sok_dara(), sok_dara(head_name="Far away", village_code="12010101"))
     screen = vm()
     screen.area.select("province", "12")
     screen.apply_area()
@@ -62,7 +62,7 @@ def test_area_filter_at_any_level(vm, store):
 
 def test_ten_thousand_households_list_a_page_at_a_time_and_search_fast(vm, store):
     villages = [a.code for a in store.areas.search_villages("", limit=400)]
-    store.save(*[make_household(head_name=f"ឈ្មោះ {i:05d}", head_name_latin=f"Name {i:05d}",
+    store.save(*[sok_dara(head_name=f"ឈ្មោះ {i:05d}", head_name_latin=f"Name {i:05d}",
                                 phone=f"097{i:07d}" if i % 3 else None,
                                 village_code=villages[i % len(villages)]) for i in range(10_000)])
     started = time.perf_counter()

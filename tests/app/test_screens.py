@@ -6,7 +6,8 @@ import pytest
 
 from app.i18n import Translator
 from records.models import ConcernStatus
-from tests.app.conftest import VILLAGE, make_household, make_visit_with_concerns
+from tests.app.conftest import VILLAGE
+from tests.support.records import sok_dara, visit_with_concerns
 from tests.app.flet_session import app_session
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
@@ -19,8 +20,8 @@ def size(request):
 
 @pytest.fixture
 def seeded(store):
-    h = make_household()
-    visit, concerns = make_visit_with_concerns(h, 2)
+    h = sok_dara()
+    visit, concerns = visit_with_concerns(h, 2)
     store.save(h, visit, *concerns)
     return h, visit, concerns
 
@@ -83,7 +84,7 @@ def test_cascading_dropdowns_on_the_form(ctx, store):
 
 
 def test_visit_with_two_concerns_from_the_detail_screen(ctx, store):
-    h = make_household()
+    h = sok_dara()
     store.save(h)
     with app_session(ctx, route=f"/households/{h.id}") as s:
         assert "no-visits" in s.ids()
@@ -105,7 +106,7 @@ def test_visit_with_two_concerns_from_the_detail_screen(ctx, store):
 
 
 def test_visit_errors_show_at_the_fields(ctx, store):
-    h = make_household()
+    h = sok_dara()
     store.save(h)
     with app_session(ctx, route=f"/households/{h.id}/visit") as s:
         s.type("visit-visited-on", "៣១/០២/២០២៦")
@@ -169,7 +170,7 @@ def test_sync_now_without_sign_in_says_so(ctx, seeded):
 
 
 def test_list_grows_a_page_at_a_time(ctx, store):
-    store.save(*[make_household(head_name=f"Name {i:03d}", phone=None) for i in range(120)])
+    store.save(*[sok_dara(head_name=f"Name {i:03d}", phone=None) for i in range(120)])
     with app_session(ctx, route="/households") as s:  # a phone: 25 rows at a time
         assert "household-row-24" in s.ids() and "household-row-25" not in s.ids()
         s.click("show-more")

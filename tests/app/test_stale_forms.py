@@ -24,7 +24,8 @@ from app.viewmodels.unsaved import UnsavedEdit
 from app.viewmodels.visit_form import VisitFormVM
 from storage.tiny import TinyStore
 from sync.decisions import apply_pulled_change
-from tests.app.conftest import NOW, make_household, make_visit_with_concerns
+from tests.app.conftest import NOW
+from tests.support.records import sok_dara, visit_with_concerns
 
 OFFICIAL = fixed_actor("demo-official", "Demo Official", "device-1")
 SUPERVISOR = fixed_actor("demo-supervisor", "Demo Supervisor", "device-1", role="supervisor")
@@ -56,7 +57,7 @@ def pull(store, changed: Record) -> Record:
 
 @pytest.fixture
 def household(tiny):
-    h = synced(make_household())
+    h = synced(sok_dara())
     tiny.save(h)
     return h
 
@@ -137,7 +138,7 @@ def test_the_service_refuses_a_stale_save_from_any_caller(tiny, household):
 
 @pytest.fixture
 def visit_data(tiny, household):
-    visit, concerns = make_visit_with_concerns(household, 2)
+    visit, concerns = visit_with_concerns(household, 2)
     visit, *concerns = (synced(r) for r in (visit, *concerns))
     tiny.save(visit, *concerns)
     return visit, concerns
@@ -288,8 +289,8 @@ def test_the_role_comes_from_the_signed_in_user_in_the_device_settings(store, tm
 
 @pytest.fixture
 def seeded_concern(store) -> Concern:
-    h: Household = make_household()
-    visit, concerns = make_visit_with_concerns(h, 1)
+    h: Household = sok_dara()
+    visit, concerns = visit_with_concerns(h, 1)
     store.save(h, visit, *concerns)
     return concerns[0]
 
@@ -306,7 +307,7 @@ def test_the_messages_exist_in_khmer():
 def test_the_household_screen_says_so_and_shows_the_fresh_values(ctx, store):
     from tests.app.flet_session import app_session
 
-    h = synced(make_household())
+    h = synced(sok_dara())
     store.save(h)
     km = Translator("km")
     with app_session(ctx, route=f"/households/{h.id}/edit", width=1280) as s:
@@ -328,8 +329,8 @@ def test_the_household_screen_says_so_and_shows_the_fresh_values(ctx, store):
 def test_the_concern_screen_keeps_the_note_when_a_sync_moved_the_concern(ctx, store):
     from tests.app.flet_session import app_session
 
-    h = make_household()
-    visit, concerns = make_visit_with_concerns(h, 1)
+    h = sok_dara()
+    visit, concerns = visit_with_concerns(h, 1)
     store.save(h, visit, synced(concerns[0]))
     with app_session(ctx, route=f"/concerns/{concerns[0].id}", width=1280) as s:
         assert "status-to-escalated" not in s.ids()  # nobody signed in: an official's choices

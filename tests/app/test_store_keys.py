@@ -10,7 +10,7 @@ from app.composition import key_file, open_store
 from app.secure_keys import KEY_NAME, SecureStorageKeys, phone_data_key
 from storage.sealing import KeyMissingError, WrongKeyError, new_data_key
 from tests.app.flet_session import app_session
-from tests.storage.records import household
+from tests.support.records import household
 
 
 def files_of(root):

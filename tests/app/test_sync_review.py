@@ -9,7 +9,7 @@ from records.models import SyncState
 from app.services.sync_review import SyncReview
 from app.viewmodels.sync_screen import fix_route
 from storage.repository import ConflictCopy
-from tests.app.conftest import make_household, make_visit_with_concerns
+from tests.support.records import sok_dara, visit_with_concerns
 
 
 def rejected(record, code="phone_invalid", field="phone"):
@@ -24,8 +24,8 @@ def review(store):
 
 
 def test_counts_by_type_and_state(store, review):
-    h = make_household()
-    visit, concerns = make_visit_with_concerns(h, 2)
+    h = sok_dara()
+    visit, concerns = visit_with_concerns(h, 2)
     store.save(h, visit, *concerns)
     counts = review.counts()
     assert counts.pending == {"household": 1, "visit": 1, "concern": 2}
@@ -35,8 +35,8 @@ def test_counts_by_type_and_state(store, review):
 
 
 def test_rejected_records_say_why_and_where_to_fix(store, review):
-    h = make_household()
-    visit, concerns = make_visit_with_concerns(h, 1)
+    h = sok_dara()
+    visit, concerns = visit_with_concerns(h, 1)
     store.save(rejected(h), visit, rejected(concerns[0], "description_empty", "description"))
     items = {i.kind: i for i in review.rejected()}
     assert items["household"].code == "phone_invalid" and items["household"].field == "phone"
@@ -52,7 +52,7 @@ def conflict(store, record, **server_changes):
 
 
 def test_conflicts_side_by_side(store, review):
-    h = make_household(members=4)
+    h = sok_dara(members=4)
     conflict(store, h, members=6, address="near the pagoda")
     [item] = review.conflicts()
     diffs = {d.field: d for d in item.fields}
@@ -62,7 +62,7 @@ def test_conflicts_side_by_side(store, review):
 
 
 def test_keep_local_sends_this_device_version_again(store, review):
-    h = make_household(members=4)
+    h = sok_dara(members=4)
     conflict(store, h, members=6)
     kept = review.keep_local(h.id)
     assert kept.members == 4 and kept.sync_state == SyncState.pending and kept.server_rev == 4
@@ -70,7 +70,7 @@ def test_keep_local_sends_this_device_version_again(store, review):
 
 
 def test_keep_server_takes_its_version(store, review):
-    h = make_household(members=4)
+    h = sok_dara(members=4)
     conflict(store, h, members=6)
     kept = review.keep_server(h.id)
     assert kept.members == 6 and kept.sync_state == SyncState.synced

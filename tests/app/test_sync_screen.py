@@ -16,7 +16,7 @@ from storage.tiny import TinyStore
 from sync.account import SyncAccount
 from sync.auto import SyncStatus
 from sync.runner import SyncProgress, SyncReport
-from tests.app.conftest import make_household
+from tests.support.records import sok_dara
 from tests.app.flet_session import app_session
 
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -94,7 +94,7 @@ def test_the_repair_notice_says_how_many_came_back_and_where_the_copy_is(tmp_pat
 def damaged_store(tmp_path, households: int) -> TinyStore:
     """A store whose snapshot was cut in half while the app was closed."""
     store = TinyStore(tmp_path / "records", tmp_path / "reference")
-    store.save(*[make_household(head_name=f"Household {i}") for i in range(households)])
+    store.save(*[sok_dara(head_name=f"Household {i}") for i in range(households)])
     store.compact()
     store.close()
     snapshot = tmp_path / "records" / SNAPSHOT
@@ -128,7 +128,7 @@ def test_a_store_repaired_on_start_is_reported_on_the_sync_screen(tmp_path, lang
 
 def test_a_clean_store_shows_no_repair_notice(tmp_path):
     store = TinyStore(tmp_path / "records", tmp_path / "reference")
-    store.save(make_household())
+    store.save(sok_dara())
     ctx = opened(store, tmp_path)
     try:
         with app_session(ctx, route="/sync") as s:

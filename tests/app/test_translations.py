@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.i18n import I18N_DIR, Translator, load_catalog
+from app.i18n import Translator
+from records.catalog import I18N_DIR, load_catalog
 from records.models import (ERROR_CODES, ConcernCategory, ConcernStatus, Priority, SyncState, VisitKind,
                         Vulnerability)
 

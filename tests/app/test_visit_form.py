@@ -9,7 +9,7 @@ from records.models import ConcernStatus
 from app.services.households import HouseholdService
 from app.services.visits import VisitService
 from app.viewmodels.visit_form import VisitFormVM
-from tests.app.conftest import make_household
+from tests.support.records import sok_dara
 
 
 class CountingSaves:
@@ -29,7 +29,7 @@ class CountingSaves:
 
 @pytest.fixture
 def household(store):
-    h = make_household()
+    h = sok_dara()
     store.save(h)
     return h
 

@@ -2,26 +2,26 @@
 from __future__ import annotations
 
 from tests.server.client import envelope
-from tests.server.records import family, household
+from tests.support.records import family, household
 
 
 def test_an_official_cannot_push_a_household_outside_their_area(new_user, commune, communes):
     code, villages = commune
     official = new_user("official", code)
     elsewhere = next(v for c, vs in communes if c != code for v in vs)
-    result = official.push([household(elsewhere)])[0]
+    result = official.push([household(village=elsewhere)])[0]
     assert (result["status"], result["code"], result["field"]) == ("rejected", "outside_area", "village_code")
-    assert official.push([household(villages[0])])[0]["status"] == "accepted"
+    assert official.push([household(village=villages[0])])[0]["status"] == "accepted"
 
 
 def test_an_official_cannot_edit_or_attach_visits_to_a_household_of_another_area(new_user, communes):
     (code_a, villages_a), (code_b, villages_b) = communes[-1], communes[-2]
     a, b = new_user("official", code_a), new_user("official", code_b)
-    h, v, c = family(villages_a[0])
+    h, v, c = family(village=villages_a[0])
     assert [r["status"] for r in a.push([h, v, c])] == ["accepted"] * 3
     moved = h.edited(village_code=villages_b[0])
     assert b.push([envelope(moved, base_rev=1)])[0]["code"] == "outside_area"
-    from tests.server.records import visit
+    from tests.support.records import visit
 
     results = b.push([visit(h)])
     assert (results[0]["code"], results[0]["field"]) == ("outside_area", "household_id")
@@ -33,7 +33,7 @@ def test_officials_pull_only_their_area_and_the_supervisor_pulls_the_whole_distr
     (code_a, villages_a), (code_b, villages_b) = in_district
     a, b = new_user("official", code_a), new_user("official", code_b)
     supervisor = new_user("supervisor", district)
-    ha, hb = household(villages_a[0]), household(villages_b[0])
+    ha, hb = household(village=villages_a[0]), household(village=villages_b[0])
     a.push([ha])
     b.push([hb])
     assert {c["id"] for c in a.pull_all()[0]} == {ha.id}

@@ -16,7 +16,7 @@ from server.push import push
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from tests.server.client import Api, envelope
-from tests.server.records import MEF_ONLY_VILLAGE, NCDD_CSV, family
+from tests.support.records import MEF_ONLY_VILLAGE, NCDD_CSV, family
 from tests.support.live_server import REPO, live_server
 
 
@@ -45,7 +45,7 @@ def test_export_writes_the_latest_records_as_csv(new_db_url):
     db = Database(url)
     try:
         upgrade(db)
-        h, v, c = family()
+        h, v, c = family(head_name="សុខ ដារា", phone="012 345 678")
         admin = Actor(1, "admin", "Admin", "admin", "", "d", "x")
         push(db, admin, "d", [PushRecord.model_validate(envelope(r)) for r in (h, v, c)], VillageCodes())
     finally:
@@ -78,8 +78,8 @@ def test_a_gazetteer_load_reaches_devices_and_one_that_would_orphan_households_i
         assert next(a for a in areas["areas"] if a["code"] == "1210")["name_en"] == "Chrouy Changvar"
 
         # The server now checks village codes against the NCDD list.
-        assert admin.push([family(MEF_ONLY_VILLAGE)[0]])[0]["code"] == "village_code_invalid"
-        assert admin.push([family(ncdd_only)[0]])[0]["status"] == "accepted"
+        assert admin.push([family(village=MEF_ONLY_VILLAGE)[0]])[0]["code"] == "village_code_invalid"
+        assert admin.push([family(village=ncdd_only)[0]])[0]["status"] == "accepted"
         refused = cli("load-gazetteer", srv.db_url, "--builtin")
         assert refused.returncode == 2
         assert ncdd_only in refused.stderr and "missing" in refused.stderr

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from tests.server.records import household
+from tests.support.records import household
 
 
 def test_concurrent_pushes_with_a_pull_running_meanwhile_miss_nothing(new_user, commune):
     code, villages = commune
     pushers = [new_user("official", code, f"device-{i}") for i in range(4)]
     puller = new_user("official", code, "device-puller")
-    batches = [[[household(villages[(i + j) % len(villages)], device=f"device-{i}") for j in range(60)]
+    batches = [[[household(village=villages[(i + j) % len(villages)], device_id=f"device-{i}") for j in range(60)]
                 for _ in range(4)] for i in range(len(pushers))]
     done = threading.Event()
     seen: set[str] = set()

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from server.db import Database
 from server.tables import AuditEntry, RecordRow
 from tests.server.client import Api, envelope
-from tests.server.records import family
+from tests.support.records import family
 from tests.support.live_server import live_server
 
 

@@ -13,7 +13,7 @@ from server.push import push
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from tests.server.client import envelope
-from tests.server.records import MEF_ONLY_VILLAGE, NCDD_CSV, household
+from tests.support.records import MEF_ONLY_VILLAGE, NCDD_CSV, household
 
 HEADER = "code,level,parent_code,name_en,name_km\n"
 
@@ -80,7 +80,7 @@ def test_a_load_that_would_orphan_or_move_used_village_codes_is_refused_naming_t
         upgrade(db)
         gazetteer.load(db, gazetteer.builtin())
         admin = Actor(1, "admin", "Admin", "admin", "", "d", "x")
-        homes = [household("12100101"), household(MEF_ONLY_VILLAGE), household("01020101")]
+        homes = [household(village="12100101"), household(village=MEF_ONLY_VILLAGE), household(village="01020101")]
         results = push(db, admin, "d", [PushRecord.model_validate(envelope(h)) for h in homes], VillageCodes())
         assert {r["status"] for r in results} == {"accepted"}
         with pytest.raises(gazetteer.GazetteerRefused) as refused:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.server.client import Api, envelope
-from tests.server.records import household
+from tests.support.records import household
 from tests.support.live_server import live_server
 
 MB = 1024 * 1024

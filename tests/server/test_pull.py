@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from tests.server.client import envelope
-from tests.server.records import household
+from tests.support.records import household
 
 
 def test_pull_pages_through_every_record_of_the_area_once_in_order(new_user, commune):
     code, villages = commune
     official = new_user("official", code)
-    homes = [household(villages[i % len(villages)]) for i in range(23)]
+    homes = [household(village=villages[i % len(villages)]) for i in range(23)]
     official.push(homes)
     changes, cursor, pages = official.pull_all(limit=5)
     assert pages == 5
@@ -22,7 +22,7 @@ def test_pull_pages_through_every_record_of_the_area_once_in_order(new_user, com
 def test_pull_sends_only_the_latest_state_of_a_record_changed_twice(new_user, commune):
     code, villages = commune
     official = new_user("official", code)
-    h = household(villages[0])
+    h = household(village=villages[0])
     official.push([h])
     _, cursor, _ = official.pull_all()
     rev2 = h.edited(members=2)
@@ -35,11 +35,11 @@ def test_pull_sends_only_the_latest_state_of_a_record_changed_twice(new_user, co
 def test_the_cursor_only_moves_forward_and_resumes_after_new_changes(new_user, commune):
     code, villages = commune
     official = new_user("official", code)
-    first = household(villages[0])
+    first = household(village=villages[0])
     official.push([first])
     changes, cursor, _ = official.pull_all()
     assert [c["id"] for c in changes] == [first.id]
-    second = household(villages[0])
+    second = household(village=villages[0])
     official.push([second])
     changes, cursor2, _ = official.pull_all(cursor)
     assert [c["id"] for c in changes] == [second.id]
@@ -59,12 +59,12 @@ def test_pull_limit_out_of_range_is_a_422(official):
 
 
 def test_a_status_change_at_the_district_office_reaches_the_officials_next_pull(new_user, commune):
-    from tests.server.records import family
+    from tests.support.records import family
 
     code, villages = commune
     official = new_user("official", code)
     office = new_user("supervisor", code[:4])
-    h, v, c = family(villages[0])
+    h, v, c = family(village=villages[0])
     official.push([h, v, c])
     _, cursor, _ = official.pull_all()
     answer = office.change_status(c.id, "referred", note="Sent to PDoWRAM", referred_to="PDoWRAM")
@@ -79,12 +79,12 @@ def test_a_status_change_at_the_district_office_reaches_the_officials_next_pull(
 
 
 def test_a_device_edit_based_on_the_old_rev_after_an_office_change_is_a_conflict(new_user, commune):
-    from tests.server.records import family
+    from tests.support.records import family
 
     code, villages = commune
     official = new_user("official", code)
     office = new_user("supervisor", code[:4])
-    h, v, c = family(villages[0])
+    h, v, c = family(village=villages[0])
     official.push([h, v, c])
     office.change_status(c.id, "in_progress", note="Visited")
     local = c.edited(description="The well and the pump are broken")
@@ -94,12 +94,12 @@ def test_a_device_edit_based_on_the_old_rev_after_an_office_change_is_a_conflict
 
 
 def test_a_move_the_lifecycle_does_not_allow_is_409_status_transition(new_user, commune):
-    from tests.server.records import family
+    from tests.support.records import family
 
     code, villages = commune
     official = new_user("official", code)
     office = new_user("supervisor", code)
-    h, v, c = family(villages[0])
+    h, v, c = family(village=villages[0])
     official.push([h, v, c])
     assert office.change_status(c.id, "resolved", note="Fixed").status_code == 200
     answer = office.change_status(c.id, "referred", referred_to="X")

@@ -9,7 +9,7 @@ from records.models import Household
 from server.db import Database
 from server.tables import AuditEntry, ConflictRevision, RecordRow
 from tests.server.client import envelope, statuses
-from tests.server.records import VILLAGE, concern, family, household, visit
+from tests.support.records import VILLAGE, concern, family, household, visit
 
 
 def _count(server, table, **where) -> int:
@@ -178,7 +178,7 @@ def test_every_accepted_change_is_in_the_audit_log_with_who_device_and_rev(offic
 
 def test_a_household_that_moves_takes_its_visits_to_the_new_area(supervisor, new_user, server):
     neighbour = new_user("official", "010202")
-    h, v, c = family(VILLAGE)
+    h, v, c = family(village=VILLAGE)
     supervisor.push([h, v, c])
     moved = h.edited(village_code="01020201")
     assert supervisor.push([envelope(moved, base_rev=1)])[0]["status"] == "accepted"

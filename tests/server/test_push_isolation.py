@@ -18,7 +18,7 @@ from server.reference import VillageCodes
 from server.schemas import PushRecord
 from server.tables import Counter, RecordRow
 from tests.server.client import envelope
-from tests.server.records import family, household
+from tests.support.records import family, household
 
 
 def _actor() -> Actor:

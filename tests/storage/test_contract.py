@@ -9,7 +9,7 @@ import pytest
 from records.models import ConcernCategory, ConcernStatus, SyncState
 from storage.repository import Area, ConflictCopy, GazetteerOrphansError, NotFoundError
 from tests.storage.conftest import NOW
-from tests.storage.records import T0, concern, household, visit
+from tests.support.records import T0, concern, household, visit
 
 
 def test_a_saved_household_reads_back_equal(store, reopen):

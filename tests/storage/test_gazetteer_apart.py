@@ -10,7 +10,7 @@ import pytest
 
 from storage.repository import Area
 from tests.storage.conftest import open_tiny
-from tests.storage.records import household
+from tests.support.records import household
 
 CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "cambodia-admin-areas.csv"
 

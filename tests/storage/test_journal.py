@@ -11,7 +11,7 @@ import storage.journal as journal
 from storage.journal import SNAPSHOT, JournalStorage, StoreLockedError
 from storage.tiny import TinyStore, open_tinydb
 from tests.storage.conftest import open_tiny
-from tests.storage.records import household
+from tests.support.records import household
 
 
 def journal_files(path):

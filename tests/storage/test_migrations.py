@@ -6,7 +6,7 @@ import pytest
 from storage.memory import MemoryStore
 from storage.migrations import MIGRATIONS, Migration
 from tests.storage.conftest import NOW, open_tiny
-from tests.storage.records import household
+from tests.support.records import household
 
 
 def rename_address_to_details(table):

@@ -14,7 +14,7 @@ from storage.journal import PLAIN, SEALED, _payload
 from storage.sealing import LineCipher
 from tests.storage.conftest import TEST_KEY
 from tests.storage.conftest import open_tiny as open_plain
-from tests.storage.records import household
+from tests.support.records import household
 
 N = 50
 
@@ -23,8 +23,16 @@ N = 50
 def key(request, monkeypatch):
     """Every store this module opens is plain, or sealed with TEST_KEY."""
     data_key = TEST_KEY if request.param == "sealed" else None
-    monkeypatch.setitem(globals(), "open_tiny", lambda path, **o: open_plain(path, data_key=data_key, **o))
+    monkeypatch.setitem(_OPENING, "data_key", data_key)
     return data_key
+
+
+_OPENING: dict = {"data_key": None}
+
+
+def open_tiny(path, **options):
+    """A TinyStore opened plain or sealed, as the ``key`` fixture chose for this test."""
+    return open_plain(path, data_key=_OPENING["data_key"], **options)
 
 
 def layout(key):

@@ -15,7 +15,7 @@ import storage.journal as journal
 from storage.keys import KeyFile, MemoryKeys, open_data_key
 from storage.sealing import KeyMissingError, StoreKeyError, WrongKeyError, new_data_key
 from tests.storage.conftest import TEST_KEY, open_tiny
-from tests.storage.records import concern, household, visit
+from tests.support.records import concern, household, visit
 
 NAME, LATIN, PHONE, CONCERN = "ស្រី សុខលាភ", "Srey Soklaep", "012 987 654", "ស្ពានបាក់ក្បែរសាលា"
 # Every way the secrets could appear in a file: UTF-8, JSON escapes, phone forms.

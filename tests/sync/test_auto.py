@@ -13,7 +13,7 @@ from sync.auto import AutoSync, running_autosync
 from sync.runner import SyncRunner
 from sync.transport import Transport
 from tests.sync.fakes import FakeServer, json_response
-from tests.sync.records import day_of_work, household, visit
+from tests.support.records import day_of_work, household, visit
 
 
 class FakeTime:

@@ -9,7 +9,7 @@ import pytest
 from records.models import ConcernStatus, Household, SyncState
 from storage.repository import ConflictCopy, SyncCopy
 from sync import decisions
-from tests.sync.records import concern, day_of_work, household, visit
+from tests.support.records import concern, day_of_work, household, visit
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

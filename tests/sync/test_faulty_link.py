@@ -14,7 +14,7 @@ from sync.transport import RequestsSend, Unreachable
 from tests.support.live_server import live_server
 from tests.sync.devices import DEMO_VILLAGE, Device, ServerDb, make_device
 from tests.sync.faulty_proxy import FaultyProxy
-from tests.sync.records import day_of_work
+from tests.support.records import day_of_work
 
 pytestmark = pytest.mark.timeout(300)
 

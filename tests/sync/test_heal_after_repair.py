@@ -8,7 +8,7 @@ from storage.tiny import TinyStore
 from sync.account import SyncAccount
 from tests.support.live_server import live_server
 from tests.sync.devices import DEMO_VILLAGE, Device, make_device
-from tests.sync.records import day_of_work, household
+from tests.support.records import day_of_work, household
 
 pytestmark = pytest.mark.timeout(240)
 

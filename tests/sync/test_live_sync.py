@@ -15,7 +15,7 @@ from sync.account import SyncAccount
 from sync.transport import AuthError, RequestsSend, RetryLater, Transport
 from tests.support.live_server import live_server
 from tests.sync.devices import DEMO_VILLAGE, OTHER_VILLAGE, ServerDb, make_device
-from tests.sync.records import concern, day_of_work, household, visit
+from tests.support.records import concern, day_of_work, household, visit
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -14,7 +14,7 @@ from sync.outbox import outbox_counts
 from sync.runner import CURSOR_KEY, SyncInProgress, SyncRunner
 from sync.transport import AuthError, HttpResponse, Refused, Transport, Unreachable
 from tests.sync.fakes import FakeServer, json_response
-from tests.sync.records import concern, day_of_work, household, visit
+from tests.support.records import concern, day_of_work, household, visit
 
 
 @pytest.fixture
