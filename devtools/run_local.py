@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -65,6 +66,57 @@ def stop(process: Optional[subprocess.Popen]) -> None:
         process.wait(timeout=10)
 
 
+class ServerWatch:
+    """Notices when the local server process dies: says so and starts it again, a bounded number
+    of times in a row; then gives up with a clear message (the app keeps running offline)."""
+
+    def __init__(self, var: Path, port: int, process: subprocess.Popen, *, max_restarts: int = 3,
+                 interval_s: float = 1.0, health_timeout_s: float = 60.0, out=sys.stderr):
+        self.var, self.port, self.process = var, port, process
+        self.max_restarts, self.interval_s, self.health_timeout_s = max_restarts, interval_s, health_timeout_s
+        self.out = out
+        self.restarts = 0  # in a row: a server that stays up for a while earns its retries back
+        self.gave_up = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="phum-server-watch", daemon=True)
+
+    def start(self) -> "ServerWatch":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _say(self, text: str) -> None:
+        print(f"run_local: {text}", file=self.out, flush=True)
+
+    def _run(self) -> None:
+        up_since = time.monotonic()
+        while not self._stop.wait(self.interval_s):
+            code = self.process.poll()
+            if code is None:
+                if self.restarts and time.monotonic() - up_since > 60:
+                    self.restarts = 0
+                continue
+            log = self.var / "server" / "server.log"
+            if self.restarts >= self.max_restarts:
+                self._say(f"the local server stopped again (exit code {code}) after {self.restarts} restarts; "
+                          f"giving up. The app keeps working offline; see {log}")
+                self.gave_up = True
+                return
+            self.restarts += 1
+            self._say(f"the local server stopped (exit code {code}); restarting it "
+                      f"({self.restarts} of {self.max_restarts}); its log: {log}")
+            self.process = start_server(self.var, self.port)
+            try:
+                wait_for_health(f"http://127.0.0.1:{self.port}", self.process, timeout=self.health_timeout_s)
+                self._say("the local server is back")
+                up_since = time.monotonic()
+            except RuntimeError as exc:
+                self._say(str(exc))
+
+
 def demo_credentials() -> list[tuple[str, str, str]]:
     # Only for the message printed here; the app itself never imports server/.
     try:
@@ -95,6 +147,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     var = args.var.resolve()
     server: Optional[subprocess.Popen] = None
+    watch: Optional[ServerWatch] = None
     server_url = "" if args.offline else args.server_url.rstrip("/")
     if not server_url and not args.offline:
         server_url = f"http://127.0.0.1:{args.server_port}"
@@ -103,6 +156,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         if server_url:
             wait_for_health(server_url, server)
+        if server is not None:
+            watch = ServerWatch(var, args.server_port, server).start()
         data_dir = (args.data_dir or var / "device").resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         os.environ["PHUM_DATA_DIR"] = str(data_dir)
@@ -142,6 +197,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
             close_shared()
         finally:
+            if watch is not None:
+                watch.stop()
+                server = watch.process
             stop(server)
     return 0
 
