@@ -41,6 +41,8 @@ class Translator:
         self._fallback = load_catalog("en")
 
     def __call__(self, key: str, **params: Any) -> str:
+        if params.get("count") == 1:  # "1 concern", not "1 concerns": a language with plurals keeps key.one
+            key = f"{key}.one" if f"{key}.one" in self._catalog else key
         text = self._catalog.get(key) or self._fallback.get(key) or key
         if params:
             shown = {k: self.number(v) if isinstance(v, int) and not isinstance(v, bool) else v

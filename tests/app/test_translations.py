@@ -96,3 +96,11 @@ def test_numbers_and_dates_in_khmer():
     assert en.date(date(2026, 4, 13)) == "13 Apr 2026"
     assert km.phone("+85512345678") == "០១២ ៣៤៥ ៦៧៨"
     assert "២០២៦" in km.date_time(datetime(2026, 4, 13, 3, 0, tzinfo=timezone.utc))
+
+
+def test_a_count_of_one_reads_in_the_singular():
+    en, km = Translator("en"), Translator("km")
+    assert en("visit.saved", count=1) == "Visit saved with 1 concern"
+    assert en("visit.saved", count=2) == "Visit saved with 2 concerns"
+    assert en("households.count", count=1) == "1 household on this device"
+    assert km("visit.saved", count=1) == km("visit.saved", count=2).replace("២", "១")  # Khmer does not inflect
