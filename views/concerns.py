@@ -101,7 +101,7 @@ class ConcernsScreen(Screen):
         place = self.vm.place(row)
         return tid(f"concern-row-{index}", ft.ListTile(
             title=ft.Text(f"{tr(f'category.{c.category.value}')} · {row.head_name}", weight=ft.FontWeight.W_600),
-            subtitle=ft.Text(f"{c.description}\n{place} · {tr.date(c.created_at)}", max_lines=3,
+            subtitle=ft.Text(f"{c.description}\n{place} · {tr.date(row.raised_on)}", max_lines=3,
                              overflow=ft.TextOverflow.ELLIPSIS),
             trailing=chip(tr(f"status.{c.status.value}"), STATUS_COLORS[c.status.value]),
             selected=selected, on_click=lambda e, cid=c.id: self._open(cid), min_vertical_padding=6,

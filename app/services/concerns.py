@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable, Optional
 
 from pydantic import ValidationError
@@ -20,6 +21,7 @@ class ConcernRow:
     household_id: str
     head_name: str
     village_code: str
+    raised_on: date  # the day of the visit it was raised at (a paper form is typed days later)
 
 
 class ConcernService:
@@ -48,13 +50,18 @@ class ConcernService:
             household_ids=households,
         )
         heads: dict[str, Optional[Household]] = {}
+        visit_days: dict[str, Optional[date]] = {}
         rows = []
         for concern in found[:limit]:
             if concern.household_id not in heads:
                 heads[concern.household_id] = self.store.households.find(concern.household_id)
+            if concern.visit_id not in visit_days:
+                visit = self.store.visits.find(concern.visit_id)
+                visit_days[concern.visit_id] = visit.visited_on if visit else None
             h = heads[concern.household_id]
             rows.append(ConcernRow(concern, concern.household_id, h.head_name if h else "",
-                                   h.village_code if h else ""))
+                                   h.village_code if h else "",
+                                   visit_days[concern.visit_id] or concern.created_at.date()))
         return rows, len(found)
 
     def get(self, concern_id: str) -> Optional[Concern]:

@@ -117,3 +117,19 @@ def test_history_is_newest_first_and_the_toast_says_which_copy_it_went_on(vm):
     assert [e.to_status.value for e in vm.history()] == ["in_progress", "open"]
     vm.close()
     assert vm.history() == [] and not vm.offers_moves
+
+
+def test_a_concern_from_a_paper_form_shows_the_day_of_the_visit_not_the_day_it_was_typed(store, actor, clock):
+    from datetime import date, datetime, timezone
+
+    from records.models import Concern, Visit
+
+    h = sok_dara(head_name="Paper form")
+    visit = Visit(household_id=h.id, visited_on=date(2026, 11, 30), officials=["Demo Official"])
+    typed = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
+    concern = Concern.raise_new(by="Clerk", household_id=h.id, visit_id=visit.id, category="water",
+                                description="well dry", at=typed)
+    store.save(h, visit, concern)
+    rows, _ = ConcernService(store, actor, clock=clock).list()
+    row = next(r for r in rows if r.concern.id == concern.id)
+    assert row.raised_on == date(2026, 11, 30) and concern.created_at.date() == date(2026, 12, 3)
