@@ -7,6 +7,7 @@ import flet as ft
 
 from app.i18n import Translator
 from app.viewmodels.unsaved import UnsavedEdit
+from records.fields import MAX_TEXT
 from views.theme import GAP, SYNC_COLORS, SYNC_ICONS, TOUCH
 
 Handler = Optional[Callable[[Any], Any]]
@@ -28,14 +29,35 @@ def tid(identifier: str, control: ft.Control, *, expand: Any = None, col: Any = 
 def field(tr: Translator, label_key: str, value: str = "", *, error: Optional[str] = None, on_change: Handler = None,
           on_submit: Handler = None, identifier: str = "", keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
           multiline: bool = False, helper_key: str = "", password: bool = False, autofocus: bool = False,
-          expand: Any = None, col: Any = None) -> ft.Control:
-    """A labelled text field with its error (an error code) shown under it, translated."""
+          expand: Any = None, col: Any = None, limit: Optional[int] = None) -> ft.Control:
+    """A labelled text field with its error (an error code) shown under it, translated.
+
+    Errors and helpers wrap instead of ending in "…". A field with a ``limit`` (free text: every
+    multiline field, MAX_TEXT) shows a counter once the text nears it and says "too long" as
+    soon as it passes it, never cutting what was typed or pasted.
+    """
+    limit = limit or (MAX_TEXT if multiline else None)
     tf = ft.TextField(
-        label=tr(label_key), value=value, on_change=on_change, on_submit=on_submit, keyboard_type=keyboard,
+        label=tr(label_key), value=value, on_submit=on_submit, keyboard_type=keyboard,
         multiline=multiline, min_lines=3 if multiline else None, max_lines=6 if multiline else 1,
         error=tr.error(error) if error else None, helper=tr(helper_key) if helper_key else None,
+        error_max_lines=4, helper_max_lines=3,
         password=password, can_reveal_password=password, autofocus=autofocus,
     )
+    if limit:
+        given_error = tf.error
+
+        def count(e=None) -> None:
+            n = len(tf.value or "")
+            tf.counter = tr("field.counter", count=n, limit=tr.number(limit)) if n >= limit * 0.8 else None
+            tf.error = tr.error("text_too_long") if n > limit else given_error
+            if on_change is not None and e is not None:
+                on_change(e)
+
+        count()
+        tf.on_change = count
+    else:
+        tf.on_change = on_change
     if identifier:
         return tid(identifier, tf, expand=expand, col=col)
     if expand is not None:
