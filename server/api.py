@@ -105,7 +105,12 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         except ValidationError as exc:
             errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
             raise RequestValidationError(errors, body=None) from None
-        device_id = body.device_id or actor.device_id
+        # The device is the one the token was issued to at sign-in: a body cannot speak for another
+        # (the "continues the same edit" rule trusts it, so a borrowed id would skip conflict detection).
+        if body.device_id and body.device_id != actor.device_id:
+            raise ApiError(400, "device_mismatch",
+                           "This push names another device than the one this token was issued to; sign in again.")
+        device_id = actor.device_id
         results = await run_in_threadpool(push, db, actor, device_id, body.records, villages)
         # push() builds every result in PushResult's shape: encoded as is, not validated again.
         return Response(json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":")),
