@@ -1,11 +1,7 @@
 """Push: a batch of records in, one answer per record; nothing lost, nothing stored twice.
 
-Rules (docs/sync-protocol.md "Push"): households, then visits, then concerns. A version is
-*accepted* when the server has no such record or it was edited from the server's current
-rev (``base_rev``), or when it continues the very edit the server holds (same device, same
-base, higher rev: a resend after a lost answer and a further edit on the device). Content
-the server accepted before for that record is a *duplicate*. Anything else is a
-*conflict*: the incoming version is kept aside, nothing is overwritten.
+The rules (docs/sync-protocol.md "Push") live in server/push_rules.py, pure; this module
+reads the facts they need (households, then visits, then concerns), and writes the verdicts.
 
 Writing: each record's decision is made first and its rows are queued. The queue is
 written in one savepoint with executemany (fast: one statement per table). Should the
@@ -19,17 +15,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
-from pydantic import ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from records.ids import canonical_id
-from records.models import ERROR_CODES, RECORD_TYPES, ConcernStatus, Record, field_errors, utcnow
-from records.roles import may_set_status
+from records.models import Record, utcnow
 from server.auth import Actor
 from server.db import Database, SerialSession
+from server.push_rules import Answer, Caller, Facts, Rejected, Stored, Verdict, decide, validate
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from server.tables import AuditEntry, ConflictRevision, RecordRow
@@ -50,27 +45,6 @@ _COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.hous
             RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash)
 
 
-class Stored(NamedTuple):
-    """What the push needs to know of a record the server holds (or will once the batch is written)."""
-
-    id: str
-    type: str
-    village_code: str
-    household_id: str
-    server_rev: int
-    rev: int
-    base_rev: Optional[int]
-    device_id: str
-    content_hash: str
-    data: Optional[str] = None  # the stored JSON, when already at hand (see _Batch.data)
-
-
-class Rejected(Exception):
-    def __init__(self, code: str, field: Optional[str], reason: str):
-        super().__init__(reason)
-        self.code, self.field, self.reason = code, field, reason
-
-
 @dataclass
 class _Queued:
     """The rows one record's answer depends on, and the records it needs."""
@@ -87,14 +61,6 @@ def canonical(model: Record) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def first_problem(exc: ValidationError) -> Rejected:
-    errors = field_errors(exc)
-    field_name, code = next(iter(errors.items()))
-    message = next((e["msg"] for e in exc.errors() if e["loc"] and str(e["loc"][0]) == field_name), None)
-    reason = ERROR_CODES.get(code) or message or exc.errors()[0]["msg"]
-    return Rejected(code, None if field_name == "__all__" else field_name, reason)
-
-
 def _result(item: PushRecord, status: str, *, server_rev: Optional[int] = None, code: Optional[str] = None,
             field: Optional[str] = None, reason: Optional[str] = None, current: Optional[dict] = None) -> dict:
     return {"id": item.id, "type": item.type, "status": status, "server_rev": server_rev, "code": code,
@@ -106,6 +72,7 @@ class _Batch:
         self.tx = tx
         self.c = tx.session.connection()  # Core on the session's connection: statements compile once
         self.actor, self.device_id, self.villages = actor, device_id, villages
+        self.caller = Caller(actor.role, actor.area_code, device_id)
         self.now: datetime = utcnow()
         self.cache: dict[str, Optional[Stored]] = {}
         self.queue: list[_Queued] = []
@@ -150,71 +117,23 @@ class _Batch:
             return _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
 
     def _decide(self, index: int, item: PushRecord) -> dict:
-        cls = RECORD_TYPES.get(item.type)
-        if cls is None:
-            raise Rejected("type_unknown", "type", f"Unknown record type {item.type!r}.")
-        data = item.data
-        if not Record.LOCAL_FIELDS.isdisjoint(data):  # a device's local bookkeeping is not part of the record
-            data = {k: v for k, v in data.items() if k not in Record.LOCAL_FIELDS}
-        try:
-            model = cls.model_validate(data)
-        except ValidationError as exc:
-            raise first_problem(exc) from None
-        if model.id != canonical_id(item.id):
-            raise Rejected("id_mismatch", "id", f"The envelope's id {item.id!r} is not the record's id {model.id}.")
-        if model.rev != item.rev:
-            raise Rejected("id_mismatch", "rev", f"The envelope's rev {item.rev} is not the record's rev {model.rev}.")
+        model = validate(item)
         existing = self.get(model.id)
-        if existing is not None and existing.type != item.type:
-            raise Rejected("id_mismatch", "id", f"Id {model.id} belongs to a {existing.type} on the server.")
-        village, household_id = self._place(model)
-        if not self.actor.covers(village) or (existing is not None and not self.actor.covers(existing.village_code)):
-            raise Rejected("outside_area", "village_code" if model.kind == "household" else "household_id",
-                           f"Village {village} is outside your area {self.actor.area_code or '(none)'}.")
-        self._check_role(model, existing)
         text, digest = canonical(model)
-        if existing is None:
-            return self._accept(index, item, model, text, digest, village, household_id, None)
-        if existing.content_hash == digest:
-            return _result(item, "duplicate", server_rev=existing.server_rev)
-        accepted_as = self._accepted_before(model.id, digest)
-        if accepted_as is not None:
-            # The rev this content got, not the current one: the device's copy is based on that, and a
-            # pull brings the newer version (or an edit based on the old rev is a conflict, not a loss).
-            return _result(item, "duplicate", server_rev=accepted_as)
-        fast_forward = (existing.device_id == self.device_id != "" and existing.base_rev == item.base_rev
-                        and model.rev > existing.rev)
-        if item.base_rev == existing.server_rev or fast_forward:
-            return self._accept(index, item, model, text, digest, village, household_id, existing)
-        return self._conflict(index, item, model, text, digest, existing)
-
-    def _place(self, model: Record) -> tuple[str, str]:
-        """(village code, household id) of a record: a visit or concern lives where its household does."""
-        if model.kind == "household":
-            if self.villages is not None and model.village_code not in self.villages:
-                raise Rejected("village_code_invalid", "village_code",
-                               f"Village code {model.village_code} is not in the server's gazetteer.")
-            return model.village_code, model.id
-        household = self.get(model.household_id)
-        if household is None or household.type != "household":
-            raise Rejected("household_missing", "household_id",
-                           f"The server has no household {model.household_id}; send it first.")
-        if model.kind == "concern":
-            visit = self.get(model.visit_id)
-            if visit is None or visit.type != "visit":
-                raise Rejected("visit_missing", "visit_id", f"The server has no visit {model.visit_id}; send it first.")
-            if visit.household_id != model.household_id:
-                raise Rejected("visit_missing", "visit_id",
-                               f"Visit {model.visit_id} belongs to another household than {model.household_id}.")
-        return household.village_code, household.id
-
-    def _check_role(self, model: Record, existing: Optional[Stored]) -> None:
-        if model.kind != "concern":
-            return
-        before = self.data(existing).get("status") if existing else None
-        if not may_set_status(self.actor.role, ConcernStatus(before) if before else None, model.status):
-            raise Rejected("forbidden_role", "status",
-                           f"Only a supervisor or admin may mark a concern {model.status.value}.")
+        facts = Facts(
+            item=item, model=model, digest=digest, caller=self.caller, existing=existing,
+            household=self.get(model.household_id) if model.kind != "household" else None,
+            visit=self.get(model.visit_id) if model.kind == "concern" else None, gazetteer=self.villages,
+            accepted_before=lambda: self._accepted_before(model.id, digest),
+            status_before=lambda: self.data(existing).get("status"))
+        verdict = decide(facts)
+        if verdict.answer is Answer.accepted:
+            return self._accept(index, item, model, text, digest, verdict.village_code, verdict.household_id,
+                                existing)
+        if verdict.answer is Answer.conflict:
+            return self._conflict(index, item, model, text, digest, existing, verdict)
+        return _result(item, verdict.answer.value, server_rev=verdict.server_rev, code=verdict.code,
+                       field=verdict.field, reason=verdict.reason)
 
     def _accepted_before(self, record_id: str, digest: str) -> Optional[int]:
         """The server rev an earlier accepted version with this content got, if any."""
@@ -264,7 +183,7 @@ class _Batch:
         return rows
 
     def _conflict(self, index: int, item: PushRecord, model: Record, text: str, digest: str,
-                  existing: Stored) -> dict:
+                  existing: Stored, verdict: Verdict) -> dict:
         key = (model.id, digest)
         if key not in self.conflicts_now and self.c.execute(select(ConflictRevision.id).where(
                 ConflictRevision.record_id == model.id, ConflictRevision.content_hash == digest)).first() is None:
@@ -277,9 +196,7 @@ class _Batch:
             queued.rows.append((_INSERT_AUDIT, self._audit("conflict", item.type, model.id, model.rev,
                                                            existing.server_rev, digest, None)))
             self.queue.append(queued)
-        return _result(item, "conflict", server_rev=existing.server_rev, code="conflict",
-                       reason=f"Changed on the server since rev {item.base_rev}; the server's rev is "
-                              f"{existing.server_rev}. Your version is kept on the server for review.",
+        return _result(item, "conflict", server_rev=verdict.server_rev, code=verdict.code, reason=verdict.reason,
                        current={"server_rev": existing.server_rev, "data": self.data(existing)})
 
     def _audit(self, action: str, record_type: str, record_id: str, rev: int, server_rev: int, digest: str,
