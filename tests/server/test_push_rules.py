@@ -14,14 +14,14 @@ import pytest
 from records.models import ConcernStatus, Record
 from server.push_rules import Answer, Caller, Facts, Rejected, Stored, decide, validate
 from server.schemas import PushRecord
-from tests.server.records import OTHER_COMMUNE_VILLAGE, VILLAGE, concern, household, visit
+from tests.support.records import OTHER_COMMUNE_VILLAGE, VILLAGE, concern, household, visit
 
 AREA = VILLAGE[:6]
 OFFICIAL = Caller("official", AREA, "device-a")
 H = household()
 V = visit(H)
 C = concern(H, V)
-H_ELSEWHERE = household(OTHER_COMMUNE_VILLAGE)
+H_ELSEWHERE = household(village=OTHER_COMMUNE_VILLAGE)
 V_ELSEWHERE = visit(H_ELSEWHERE)
 
 
