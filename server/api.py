@@ -2,13 +2,14 @@
 # No `from __future__ import annotations` here: FastAPI reads the closures' annotations at run time.
 
 import json
+import re
 import uuid
 from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -22,12 +23,13 @@ from server.auth import Actor
 from server.config import API_PREFIX, Settings
 from server.db import Database
 from server.errors import ApiError, error_responses
-from server.limits import BodyLimit, OverloadLimiter, decode_body
+from server.limits import BodyLimit, OverloadLimiter, decode_body, json_bytes, parse_json
 from server.office import change_concern_status
 from server.pull import pull
 from server.push import push
 from server.reference import AreasCache, VillageCodes, categories
 from server.schemas import (
+    CURSOR_PATTERN,
     AreasResponse,
     CategoriesResponse,
     ConflictsResponse,
@@ -42,6 +44,7 @@ from server.schemas import (
 )
 from server.tables import ConflictRevision, RecordRow
 
+_CURSOR = re.compile(CURSOR_PATTERN)
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
 AUTH_ERRORS = error_responses(401, 503)
 VALIDATION_ERROR = {422: {"description": "Wrong shape: FastAPI's validation errors", "content": {
@@ -92,10 +95,7 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
     async def sync_push(request: Request, actor: ActorDep) -> Response:
         """A batch of records (body may be gzip: `Content-Encoding: gzip`); one result per record, in order."""
         raw = decode_body(await request.body(), request.headers.get("content-encoding"), settings.max_body_bytes)
-        try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApiError(400, "bad_json", f"The body is not JSON ({exc}).") from None
+        payload = parse_json(raw)
         records = payload.get("records") if isinstance(payload, dict) else None
         if isinstance(records, list) and len(records) > settings.max_batch:
             raise ApiError(413, "batch_too_large",
@@ -105,22 +105,23 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         except ValidationError as exc:
             errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
             raise RequestValidationError(errors, body=None) from None
-        # The device is the one the token was issued to at sign-in: a body cannot speak for another
-        # (the "continues the same edit" rule trusts it, so a borrowed id would skip conflict detection).
         if body.device_id and body.device_id != actor.device_id:
-            raise ApiError(400, "device_mismatch",
-                           "This push names another device than the one this token was issued to; sign in again.")
-        device_id = actor.device_id
-        results = await run_in_threadpool(push, db, actor, device_id, body.records, villages)
+            # The device is the one signed in: another's id would pass for the edit that device holds.
+            raise ApiError(400, "device_mismatch", "The body names another device than the one this token was "
+                                                   "signed in on; sign in again on this device.")
+        results = await run_in_threadpool(push, db, actor, body.records, villages)
         # push() builds every result in PushResult's shape: encoded as is, not validated again.
-        return Response(json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":")),
-                        media_type="application/json")
+        return Response(json_bytes({"results": results}), media_type="application/json")
 
     @api.get("/sync/pull", response_model=PullResponse, tags=["sync"], responses=error_responses(400, 401, 503))
-    def sync_pull(actor: ActorDep, cursor: Annotated[Optional[str], Query(max_length=200)] = None,
+    def sync_pull(actor: ActorDep, cursor: Annotated[str, Query(
+                      max_length=200, json_schema_extra={"pattern": CURSOR_PATTERN})] = "",
                   limit: Annotated[int, Query(ge=1, le=settings.pull_max_limit)] = settings.pull_default_limit
                   ) -> Response:
         """Changes in your area since `cursor` (absent = from the start), oldest first, latest state only."""
+        # The pattern is checked here, not by FastAPI: a cursor this server did not make is 400 bad_cursor.
+        if cursor and not _CURSOR.fullmatch(cursor):
+            raise ApiError(400, "bad_cursor", "This cursor was not made by this server; pull from the start.")
         return Response(pull(db, actor, cursor, limit), media_type="application/json")
 
     @api.get("/reference/areas", response_model=AreasResponse, tags=["reference"], responses=AUTH_ERRORS)
@@ -167,7 +168,14 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
             code = {400: "bad_json", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code,
                                                                                     f"http_{exc.status_code}")
             detail = {"code": code, "reason": str(detail)}
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return Response(json_bytes({"detail": detail}), status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None), media_type="application/json")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        # FastAPI's 422, encoded so that text UTF-8 cannot carry (a lone surrogate) echoed back is no 500.
+        return Response(json_bytes({"detail": jsonable_encoder(exc.errors())}), status_code=422,
+                        media_type="application/json")
 
     app.include_router(api)
 

@@ -1,4 +1,4 @@
-"""Limits that protect the server: body sizes (also after gzip), requests in flight.
+"""Limits that protect the server: body sizes (also after gzip), JSON nesting, requests in flight.
 
 Both middlewares are plain ASGI: they answer before FastAPI does any work. A refused body
 is read and thrown away (up to a cap) before answering, so the client reads the 413/503
@@ -7,12 +7,50 @@ instead of a connection reset.
 from __future__ import annotations
 
 import json
+import re
 import zlib
-from typing import Optional
+from array import array
+from itertools import accumulate
+from typing import Any, Optional
 
 from server.errors import ApiError
 
 DRAIN_CAP = 64 * 1024 * 1024  # past this a client may see a reset rather than our answer
+# A push record nests 6 deep; the parser (and FastAPI's error encoder) recurse per level.
+MAX_JSON_DEPTH = 32
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 / -1 as signed bytes
+_STRING = re.compile(rb'"[^"]*"')
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the brackets of a JSON text nest, outside strings; at C speed (a few ms for a full batch)."""
+    # Escapes go first (a backslash only occurs in strings), then all but quotes and brackets.
+    reduced = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    outside = reduced.replace(b'""', b"")  # strings without brackets in them, the usual case
+    if b'"' in outside:
+        outside = _STRING.sub(b"", reduced)
+    steps = array("b")
+    steps.frombytes(outside.translate(_BRACKET_STEPS))
+    return max(accumulate(steps), default=0)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON, or 400 bad_json: not JSON, or nested deeper than MAX_JSON_DEPTH."""
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise ApiError(400, "bad_json", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ApiError(400, "bad_json", f"The body is not JSON ({exc}).") from None
+
+
+def json_bytes(value: Any) -> bytes:
+    """JSON as UTF-8; text the client sent that UTF-8 cannot carry (a lone surrogate) is sent escaped."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 async def send_error(send, status: int, code: str, reason: str, headers: Optional[dict[str, str]] = None) -> None:
@@ -65,7 +103,11 @@ class OverloadLimiter:
 
 
 class BodyLimit:
-    """Reads the whole request body up to a per-path limit, then hands it on; 413 beyond it."""
+    """Reads the whole request body up to a per-path limit, then hands it on; 413 beyond it.
+
+    Bodies of the other paths (small: FastAPI parses them) are refused 400 bad_json when they nest
+    too deep; the paths in ``limits`` read their bodies themselves (``decode_body``, ``parse_json``).
+    """
 
     def __init__(self, app, limits: dict[str, int], default_limit: int):
         self.app, self.limits, self.default_limit = app, limits, default_limit
@@ -99,6 +141,9 @@ class BodyLimit:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
+        if scope["path"] not in self.limits and json_depth(body) > MAX_JSON_DEPTH:
+            await send_error(send, 400, "bad_json", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+            return
         delivered = False
 
         async def replay():

@@ -12,7 +12,7 @@ from records.roles import OFFICE_ROLES
 from server.auth import Actor
 from server.db import Database
 from server.errors import ApiError
-from server.push import canonical
+from server.push_rules import canonical
 from server.tables import AuditEntry, RecordRow
 
 
@@ -24,10 +24,8 @@ def change_concern_status(db: Database, actor: Actor, concern_id: str, status: C
     with db.serial() as tx:
         s = tx.session
         row = s.execute(select(RecordRow).where(RecordRow.id == concern_id, RecordRow.type == "concern")).scalar()
-        if row is None:
-            raise ApiError(404, "not_found", f"The server has no concern {concern_id}.")
-        if not actor.covers(row.village_code):
-            raise ApiError(403, "outside_area", f"This concern is outside your area {actor.area_code}.")
+        if row is None or not actor.covers(row.village_code):  # another area's: as if it did not exist
+            raise ApiError(404, "not_found", f"The server has no concern {concern_id} in your area.")
         concern = Concern.model_validate(json.loads(row.data))
         try:
             changed = concern.change_status(status, by=actor.full_name, note=note, referred_to=referred_to)

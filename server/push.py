@@ -10,7 +10,6 @@ in its own savepoint, so only the refused record (and records that needed it) is
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +23,7 @@ from records.ids import canonical_id
 from records.models import Record, utcnow
 from server.auth import Actor
 from server.db import Database, SerialSession
-from server.push_rules import Answer, Caller, Facts, Rejected, Stored, Verdict, decide, validate
+from server.push_rules import Answer, Caller, Facts, Rejected, Stored, Verdict, canonical, decide, validate
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from server.tables import AuditEntry, ConflictRevision, RecordRow
@@ -55,12 +54,6 @@ class _Queued:
     rows: list[tuple[Any, dict]] = field(default_factory=list)
 
 
-def canonical(model: Record) -> tuple[str, str]:
-    """The stored form of a record (sorted-key JSON of its wire form) and its sha256."""
-    text = json.dumps(model.wire(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _result(item: PushRecord, status: str, *, server_rev: Optional[int] = None, code: Optional[str] = None,
             field: Optional[str] = None, reason: Optional[str] = None, current: Optional[dict] = None) -> dict:
     return {"id": item.id, "type": item.type, "status": status, "server_rev": server_rev, "code": code,
@@ -68,11 +61,12 @@ def _result(item: PushRecord, status: str, *, server_rev: Optional[int] = None, 
 
 
 class _Batch:
-    def __init__(self, tx: SerialSession, actor: Actor, device_id: str, villages: Optional[frozenset[str]]):
+    def __init__(self, tx: SerialSession, actor: Actor, villages: Optional[frozenset[str]]):
         self.tx = tx
         self.c = tx.session.connection()  # Core on the session's connection: statements compile once
-        self.actor, self.device_id, self.villages = actor, device_id, villages
-        self.caller = Caller(actor.role, actor.area_code, device_id)
+        # The device is the one the token was signed in on: a body cannot name another (server/api.py).
+        self.actor, self.device_id, self.villages = actor, actor.device_id, villages
+        self.caller = Caller(actor.role, actor.area_code, actor.device_id)
         self.now: datetime = utcnow()
         self.cache: dict[str, Optional[Stored]] = {}
         self.queue: list[_Queued] = []
@@ -239,12 +233,12 @@ class _Batch:
                 results[queued.index] = _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
 
 
-def push(db: Database, actor: Actor, device_id: str, items: list[PushRecord], villages: VillageCodes) -> list[dict]:
-    """Apply a batch; returns one result per item, in request order."""
+def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes) -> list[dict]:
+    """Apply a batch from the actor's device (the token's); returns one result per item, in request order."""
     results: list[Optional[dict]] = [None] * len(items)
     order = sorted(range(len(items)), key=lambda i: (TYPE_ORDER.get(items[i].type, 3), i))
     with db.serial() as tx:
-        batch = _Batch(tx, actor, device_id, villages.current(tx.session))
+        batch = _Batch(tx, actor, villages.current(tx.session))
         batch.prefetch(items)
         for i in order:
             results[i] = batch.decide(i, items[i])

@@ -7,6 +7,8 @@ tests/server/test_push_rules.py has one row per rule.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, NamedTuple, Optional
@@ -94,12 +96,39 @@ class Facts:
     status_before: Callable[[], Optional[str]] = _no_answer  # the stored concern's status
 
 
+TEXT_INVALID = "text_invalid"
+TEXT_INVALID_REASON = "The text holds a character that is not Unicode text (a lone surrogate)."
+OUTSIDE_AREA_REASON = "This record is outside your area."  # names no village: it may be another area's
+
+
 def first_problem(exc: ValidationError) -> Rejected:
     errors = field_errors(exc)
     field_name, code = next(iter(errors.items()))
+    if code == "string_unicode":  # pydantic's word for a lone surrogate in a constrained string
+        code = TEXT_INVALID
     message = next((e["msg"] for e in exc.errors() if e["loc"] and str(e["loc"][0]) == field_name), None)
     reason = ERROR_CODES.get(code) or message or exc.errors()[0]["msg"]
     return Rejected(code, None if field_name == "__all__" else field_name, reason)
+
+
+def canonical(model: Record) -> tuple[str, str]:
+    """The stored form of a record (sorted-key JSON of its wire form) and its sha256; text_invalid if unencodable."""
+    wire = model.wire()
+    text = json.dumps(wire, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the JSON) that the record's rules let through
+        field_name = next((k for k, v in wire.items() if not _encodable(v)), None)
+        raise Rejected(TEXT_INVALID, field_name, TEXT_INVALID_REASON) from None
+    return text, hashlib.sha256(encoded).hexdigest()
+
+
+def _encodable(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def validate(item: PushRecord) -> Record:
@@ -131,12 +160,16 @@ def decide(facts: Facts) -> Verdict:
 
 def _decide(f: Facts) -> Verdict:
     model, existing = f.model, f.existing
+    # Another area's records are answered as if they did not exist, and the answers name no village or
+    # type: a parent there is "missing"; an id held there is outside_area like a household pushed there.
+    outside = "village_code" if model.kind == "household" else "household_id"
+    if existing is not None and not f.caller.covers(existing.village_code):
+        raise Rejected("outside_area", outside, OUTSIDE_AREA_REASON)
     if existing is not None and existing.type != f.item.type:
         raise Rejected("id_mismatch", "id", f"Id {model.id} belongs to a {existing.type} on the server.")
     village, household_id = _place(f)
-    if not f.caller.covers(village) or (existing is not None and not f.caller.covers(existing.village_code)):
-        raise Rejected("outside_area", "village_code" if model.kind == "household" else "household_id",
-                       f"Village {village} is outside your area {f.caller.area_code or '(none)'}.")
+    if not f.caller.covers(village):
+        raise Rejected("outside_area", outside, OUTSIDE_AREA_REASON)
     _check_role(f)
     accepted = Verdict(Answer.accepted, village_code=village, household_id=household_id)
     if existing is None:  # nothing can be overwritten, whatever base_rev says
@@ -171,16 +204,16 @@ def _place(f: Facts) -> tuple[str, str]:
                            f"Village code {model.village_code} is not in the server's gazetteer.")
         return model.village_code, model.id
     household = f.household
-    if household is None or household.type != "household":
+    if household is None or household.type != "household" or not f.caller.covers(household.village_code):
         raise Rejected("household_missing", "household_id",
                        f"The server has no household {model.household_id}; send it first.")
     if model.kind == "concern":
         visit = f.visit
-        if visit is None or visit.type != "visit":
-            raise Rejected("visit_missing", "visit_id", f"The server has no visit {model.visit_id}; send it first.")
-        if visit.household_id != model.household_id:
+        if (visit is None or visit.type != "visit" or visit.household_id != model.household_id
+                or not f.caller.covers(visit.village_code)):
             raise Rejected("visit_missing", "visit_id",
-                           f"Visit {model.visit_id} belongs to another household than {model.household_id}.")
+                           f"The server has no visit {model.visit_id} of household {model.household_id}; "
+                           "send it first.")
     return household.village_code, household.id
 
 

@@ -27,8 +27,17 @@ class Health(BaseModel):
     version: str
 
 
+# Length-limited and patterned strings also refuse a lone surrogate ("\ud800": not UTF-8) with 422.
 # Printable text only: PostgreSQL cannot store NUL and no device id or username needs control characters.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+# A pull cursor as server/pull.py makes it: base64url, unpadded, of "p1:" and the change number's
+# digits (up to 20; tests/server/test_pull.py checks the two agree). Each 3 digits make 4
+# characters; a last 1 digit makes 2, a last 2 make 3.
+_DIGITS3 = "(?:[MN][DTjz]|O[DT])[AEIMQUYcgk][w-z0-5]"
+_TAIL = "(?:[MN][AQgw]|O[AQ]|(?:[MN][DTjz]|O[DT])[AEIMQUYcgk])"
+CURSOR_PATTERN = f"^(?:cDE6(?:(?:{_DIGITS3}){{1,6}}{_TAIL}?|{_TAIL}))?$"  # empty: from the start
 
 
 class LoginRequest(Strict):

@@ -47,7 +47,7 @@ def test_export_writes_the_latest_records_as_csv(new_db_url):
         upgrade(db)
         h, v, c = family(head_name="សុខ ដារា", phone="012 345 678")
         admin = Actor(1, "admin", "Admin", "admin", "", "d", "x")
-        push(db, admin, "d", [PushRecord.model_validate(envelope(r)) for r in (h, v, c)], VillageCodes())
+        push(db, admin, [PushRecord.model_validate(envelope(r)) for r in (h, v, c)], VillageCodes())
     finally:
         db.dispose()
     households = cli("export", url, "--type", "household")

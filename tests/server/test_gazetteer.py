@@ -81,7 +81,7 @@ def test_a_load_that_would_orphan_or_move_used_village_codes_is_refused_naming_t
         gazetteer.load(db, gazetteer.builtin())
         admin = Actor(1, "admin", "Admin", "admin", "", "d", "x")
         homes = [household(village="12100101"), household(village=MEF_ONLY_VILLAGE), household(village="01020101")]
-        results = push(db, admin, "d", [PushRecord.model_validate(envelope(h)) for h in homes], VillageCodes())
+        results = push(db, admin, [PushRecord.model_validate(envelope(h)) for h in homes], VillageCodes())
         assert {r["status"] for r in results} == {"accepted"}
         with pytest.raises(gazetteer.GazetteerRefused) as refused:
             gazetteer.load(db, ncdd)

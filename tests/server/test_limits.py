@@ -9,8 +9,9 @@ import time
 import pytest
 import requests
 
+from server.limits import json_depth
 from tests.server.client import Api, envelope
-from tests.support.records import household
+from tests.support.records import household, visit
 from tests.support.live_server import live_server
 
 MB = 1024 * 1024
@@ -116,3 +117,40 @@ def test_too_many_requests_in_flight_get_503_with_retry_after_and_health_still_a
         while api.get("/sync/pull").status_code == 503 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert api.get("/sync/pull").status_code == 200
+
+
+def test_json_nested_50000_deep_is_400_bad_json_plain_or_gzip(official):
+    deep = b'{"device_id": "d", "records": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    for gzipped in (False, True):
+        answer = official.push_raw(gzip.compress(deep) if gzipped else deep, gzipped=gzipped)
+        assert (answer.status_code, _detail(answer)) == (400, "bad_json"), answer.text
+    # Deep enough to pass the parser and then be echoed in a 422, were there no limit.
+    record = {"type": "household", "id": "x", "rev": 1, "data": {}, "base_rev": None}
+    echoed = json.dumps({"records": [record]}).replace("null", "[" * 600 + "]" * 600).encode()
+    answer = official.push_raw(echoed)
+    assert (answer.status_code, _detail(answer)) == (400, "bad_json")
+
+
+def test_a_sign_in_or_status_body_nested_deep_is_400_bad_json(server, supervisor):
+    for depth in (600, 30_000):
+        body = b'{"username": ' + b"[" * depth + b"]" * depth + b', "password": "x"}'
+        answer = requests.post(f"{server.api_url}/auth/login", data=body,
+                               headers={"Content-Type": "application/json"}, timeout=30)
+        assert (answer.status_code, _detail(answer)) == (400, "bad_json"), depth
+    answer = supervisor.post("/concerns/00000000-0000-4000-8000-000000000000/status",
+                             data=b'{"status": "open", "note": ' + b"[" * 600 + b"]" * 600 + b"}",
+                             headers={"Content-Type": "application/json"})
+    assert (answer.status_code, _detail(answer)) == (400, "bad_json")
+
+
+def test_brackets_and_quotes_inside_text_do_not_count_as_nesting(official):
+    h = household(name='Sok "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\\" Dara')
+    v = visit(h, notes="{" * 100 + '\\"' + "[" * 100)
+    assert [r["status"] for r in official.push([h, v], gzipped=False)] == ["accepted", "accepted"]
+
+
+def test_json_depth_counts_brackets_outside_strings_only():
+    assert json_depth(b'{"a": [1, {"b": []}]}') == 4
+    assert json_depth(b'["]]]]", [["\\"]", "\\\\"]]]') == 3
+    assert json_depth(b'"[[[[" ' * 3 + b"[[]]") == 2
+    assert json_depth(b"") == 0

@@ -42,7 +42,7 @@ def test_a_record_the_database_refuses_is_rejected_alone_with_the_records_that_n
                 household_id="00000000-0000-4000-8000-000000000001", server_rev=1, rev=1, base_rev=None,
                 device_id="", content_hash="", data="{}", updated_at=utcnow(), seq=taken))
         items = [PushRecord.model_validate(envelope(r)) for r in (first, h, v, c, last)]
-        results = push(db, _actor(), "d", items, VillageCodes())
+        results = push(db, _actor(), items, VillageCodes())
         assert [(r["status"], r["code"]) for r in results] == [
             ("accepted", None), ("rejected", "record_unstorable"), ("rejected", "household_missing"),
             ("rejected", "household_missing"), ("accepted", None)]

@@ -4,6 +4,7 @@ A database refusing a row (``record_unstorable``) is not a rule but a write: tes
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any, Callable, Optional
 import pytest
 
 from records.models import ConcernStatus, Record
-from server.push_rules import Answer, Caller, Facts, Rejected, Stored, decide, validate
+from server.push_rules import Answer, Caller, Facts, Rejected, Stored, canonical, decide, validate
 from server.schemas import PushRecord
 from tests.support.records import OTHER_COMMUNE_VILLAGE, VILLAGE, concern, household, visit
 
@@ -116,8 +117,14 @@ ROWS: dict[str, Row] = {
                                                             visit=held(V_ELSEWHERE, village=OTHER_COMMUNE_VILLAGE)),
     "household outside the caller's area": Row(H_ELSEWHERE, (Answer.rejected, "outside_area", "village_code",
                                                              None)),
-    "visit on a household of another area": Row(V_ELSEWHERE, (Answer.rejected, "outside_area", "household_id", None),
-                                                household=held(H_ELSEWHERE)),
+    # another area's records are answered as if they did not exist, naming no village or type
+    "visit on a household of another area: as if missing": Row(
+        V_ELSEWHERE, (Answer.rejected, "household_missing", "household_id", None), household=held(H_ELSEWHERE)),
+    "concern on a visit of another area: as if missing": Row(
+        C, (Answer.rejected, "visit_missing", "visit_id", None), visit=held(V, village=OTHER_COMMUNE_VILLAGE)),
+    "an id another area holds, whatever its type": Row(
+        V, (Answer.rejected, "outside_area", "household_id", None),
+        existing=held(H_ELSEWHERE, kind="household")._replace(id=V.id)),
     "household moved into the area from another": Row(H, (Answer.rejected, "outside_area", "village_code", None),
                                                       base_rev=1, existing=held(H)._replace(
                                                           village_code=OTHER_COMMUNE_VILLAGE)),
@@ -135,7 +142,7 @@ def test_push_rule(name):
     verdict, got = run(ROWS[name])
     assert got == ROWS[name].expect, name
     if verdict.answer is Answer.rejected or verdict.answer is Answer.conflict:
-        assert verdict.reason
+        assert verdict.reason and OTHER_COMMUNE_VILLAGE not in verdict.reason
     if verdict.answer is Answer.accepted:
         assert (verdict.village_code, verdict.household_id) == (H.village_code, H.id)
 
@@ -163,6 +170,8 @@ ENVELOPES: dict[str, tuple[PushRecord, tuple[str, str]]] = {
     "an unknown field": (envelope(H, data={**H.wire(), "colour": "red"}), ("extra_forbidden", "colour")),
     "envelope id is not the record's": (envelope(H, id=V.id), ("id_mismatch", "id")),
     "envelope rev is not the record's": (envelope(H, rev=H.rev + 1), ("id_mismatch", "rev")),
+    "a lone surrogate in a constrained text": (envelope(H, data={**H.wire(), "author": "Demo \ud800"}),
+                                               ("text_invalid", "author")),
 }
 
 
@@ -184,3 +193,12 @@ def test_the_rules_import_no_database_code():
     code = "import sys, server.push_rules; print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_record_whose_text_utf8_cannot_carry_is_text_invalid_at_its_field():
+    model = H.model_copy(update={"head_name": "Sok \ud800"})  # as a record rule that let it through leaves it
+    with pytest.raises(Rejected) as caught:
+        canonical(model)
+    assert (caught.value.code, caught.value.field) == ("text_invalid", "head_name")
+    text, digest = canonical(H)
+    assert json.loads(text) == H.wire() and len(digest) == 64
