@@ -144,7 +144,7 @@ def test_a_sign_in_or_status_body_nested_deep_is_400_bad_json(server, supervisor
 
 
 def test_brackets_and_quotes_inside_text_do_not_count_as_nesting(official):
-    h = household(name='Sok "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\\" Dara')
+    h = household(head_name='Sok "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\\" Dara')
     v = visit(h, notes="{" * 100 + '\\"' + "[" * 100)
     assert [r["status"] for r in official.push([h, v], gzipped=False)] == ["accepted", "accepted"]
 
