@@ -17,7 +17,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict]:
     from server.schemas import ErrorBody
 
     text = {400: "Malformed body or cursor, or another device's id", 401: "No, bad, expired or revoked token",
-            403: "Not allowed for your role", 404: "No such record in your area", 409: "Not allowed by the lifecycle", 413: "Body or batch too large",
+            403: "Not allowed for your role", 404: "No such record in your area", 409: "Not allowed by the lifecycle",
+            413: "Body or batch too large",
             415: "Unsupported Content-Encoding", 429: "Too many failed logins (see Retry-After)",
             503: "Overloaded (see Retry-After)"}
     return {s: {"model": ErrorBody, "description": text[s]} for s in statuses}
