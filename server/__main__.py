@@ -1,6 +1,7 @@
 """`python -m server`: run the central server, and the administrator's commands.
 
     python -m server serve --db sqlite:///var/server/phum.db --host 127.0.0.1 --port 8000 [--seed-demo]
+                           [--workers N] [--pool-size N] [--max-overflow N] [--prepare-threshold N|none]
     python -m server migrate --db URL
     python -m server create-user --db URL NAME --role official|supervisor|admin --area CODE [--full-name ..]
     python -m server disable-user --db URL NAME
@@ -14,7 +15,6 @@ The database URL may also come from PHUM_SERVER_DB; passwords from --password, P
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import os
 import sys
@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-in-flight", type=int, default=Settings.max_in_flight)
     serve.add_argument("--token-ttl", type=int, default=Settings.token_ttl_s, help="token lifetime in seconds")
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (each with its own pool)")
+    serve.add_argument("--pool-size", type=int, default=Settings.pool_size,
+                       help="database connections kept per worker")
+    serve.add_argument("--max-overflow", type=int, default=Settings.max_overflow,
+                       help="extra connections a worker may open at a peak")
+    serve.add_argument("--prepare-threshold", type=_threshold, default=Settings.prepare_threshold,
+                       help="psycopg: prepare a statement after N runs; 'none' behind PgBouncer (transaction mode)")
 
     command("migrate", "bring the database schema to the newest version")
     command("seed-demo", "create the demo users and load the built-in gazetteer if none is loaded")
@@ -70,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _threshold(text: str):
+    from server.serve import threshold
+
+    try:
+        return threshold(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number ≥ 0 or 'none', not {text!r}") from None
+
+
 def _database(url: str):
     from server.db import Database
     from server.migrate import upgrade
@@ -82,29 +98,32 @@ def _database(url: str):
 def _serve(args) -> int:
     import uvicorn
 
-    from server.api import create_app
     from server.demo import DEMO_USERS, seed
+    from server.serve import settings_to_env
 
-    db = _database(args.db)
-    if args.seed_demo:
-        for line in seed(db):
-            print(f"seeded {line}", flush=True)
-    settings = Settings(db_url=args.db, max_in_flight=args.max_in_flight, token_ttl_s=args.token_ttl)
-    app = create_app(settings, db)
-    with db.session() as session:
-        app.state.villages.current(session)  # the gazetteer's village codes, loaded before the first push
-    # What is loaded now lives as long as the server: keep the cyclic GC from scanning it on every
-    # full collection (a push allocates enough to trigger several per batch).
-    gc.collect()
-    gc.freeze()
-    print(f"Phum server on http://{args.host}:{args.port}/api/v1 (database {db.engine.url.render_as_string()})",
+    if args.workers < 1 or args.pool_size < 1 or args.max_overflow < 0:
+        print("error: --workers and --pool-size must be ≥ 1, --max-overflow ≥ 0", file=sys.stderr)
+        return 2
+    db = _database(args.db)  # migrated once here, before any worker starts
+    try:
+        if args.seed_demo:
+            for line in seed(db):
+                print(f"seeded {line}", flush=True)
+        where = db.engine.url.render_as_string()
+    finally:
+        db.dispose()
+    settings = Settings(db_url=args.db, max_in_flight=args.max_in_flight, token_ttl_s=args.token_ttl,
+                        pool_size=args.pool_size, max_overflow=args.max_overflow,
+                        prepare_threshold=args.prepare_threshold)
+    os.environ.update(settings_to_env(settings))  # each worker builds its app from these (server/serve.py)
+    print(f"Phum server on http://{args.host}:{args.port}/api/v1 (database {where}, {args.workers} worker(s))",
           flush=True)
     if args.seed_demo:
         for user in DEMO_USERS:
             print(f"  demo {user.role}: {user.username} / {user.password} (area {user.area_code})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+    uvicorn.run("server.serve:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers if args.workers > 1 else None, log_level=args.log_level, access_log=False,
                 timeout_graceful_shutdown=5)
-    db.dispose()
     return 0
 
 
@@ -145,7 +164,13 @@ def _run(args) -> int:
             print(f"loaded {info['source']} (version {info['version']}): {info['counts']}")
         elif args.command == "export":
             from server.export import export_csv
+            from server.tables import in_area
 
+            try:
+                in_area(args.area)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             if args.out:
                 with open(args.out, "w", encoding="utf-8", newline="") as out:
                     count = export_csv(db, out, args.type, args.area)

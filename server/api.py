@@ -42,7 +42,7 @@ from server.schemas import (
     RecordOut,
     StatusRequest,
 )
-from server.tables import ConflictRevision, RecordRow
+from server.tables import ConflictRevision, RecordRow, in_area
 
 _CURSOR = re.compile(CURSOR_PATTERN)
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
@@ -152,8 +152,9 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         with db.session() as s:
             query = (select(ConflictRevision).join(RecordRow, RecordRow.id == ConflictRevision.record_id)
                      .order_by(ConflictRevision.id.desc()).limit(limit))
-            if actor.area_code:
-                query = query.where(RecordRow.village_code.startswith(actor.area_code, autoescape=True))
+            area = in_area(actor.area_code)
+            if area is not None:
+                query = query.where(area)
             rows = s.execute(query).scalars().all()
         return ConflictsResponse(conflicts=[{
             "record_id": r.record_id, "type": r.type, "rev": r.rev, "base_rev": r.base_rev,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 API_PREFIX = "/api/v1"
 DEFAULT_DB_URL = "sqlite:///var/server/phum.db"
@@ -24,3 +25,9 @@ class Settings:
     login_window_s: int = 15 * 60
     pull_default_limit: int = 500
     pull_max_limit: int = 1000
+    # Database connections of one process (one uvicorn worker): at most pool_size + max_overflow.
+    pool_size: int = 8
+    max_overflow: int = 16
+    # psycopg prepares a statement run this many times on a connection; None: never (PgBouncer
+    # in transaction mode hands each transaction another server connection, without it).
+    prepare_threshold: Optional[int] = 5

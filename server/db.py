@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
@@ -29,12 +29,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
     parsed = make_url(url)
     on_disk = bool(parsed.database) and parsed.database != ":memory:"
     if on_disk:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    pool = {"pool_size": 8, "max_overflow": 16} if on_disk else {}
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow} if on_disk else {}
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
     @event.listens_for(engine, "connect")
@@ -57,13 +57,15 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, pool_size: int = 8, max_overflow: int = 16, prepare_threshold: Optional[int] = 5):
+        """At most pool_size + max_overflow connections; prepare_threshold: psycopg's (None: never prepare)."""
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = _sqlite_engine(self.url)
+            self.engine = _sqlite_engine(self.url, pool_size, max_overflow)
         else:
-            self.engine = create_engine(self.url, pool_size=8, max_overflow=16, pool_pre_ping=True)
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                                        connect_args={"prepare_threshold": prepare_threshold})
         self._serial_engine = self.engine.execution_options(phum_serial=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._serial_sessions = sessionmaker(self._serial_engine, expire_on_commit=False)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from records.models import RECORD_TYPES
 from server.db import Database
-from server.tables import RecordRow
+from server.tables import RecordRow, area_after
 
 META = ["type", "id", "village_code", "server_rev", "rev", "server_updated_at"]
 
@@ -35,11 +35,10 @@ def _rows(db: Database, record_type: Optional[str], area: str, batch: int = 2000
     after = 0
     while True:
         with db.session() as s:
-            query = select(RecordRow).where(RecordRow.seq > after).order_by(RecordRow.seq).limit(batch)
+            where, order = area_after(area, after)
+            query = select(RecordRow).where(where).order_by(*order).limit(batch)
             if record_type:
                 query = query.where(RecordRow.type == record_type)
-            if area:
-                query = query.where(RecordRow.village_code.startswith(area, autoescape=True))
             rows = s.execute(query).scalars().all()
         if not rows:
             return
@@ -48,7 +47,12 @@ def _rows(db: Database, record_type: Optional[str], area: str, batch: int = 2000
 
 
 def export_csv(db: Database, out: TextIO, record_type: Optional[str] = None, area: str = "") -> int:
-    """Write the records (latest state) as CSV; returns how many rows were written."""
+    """Write the records (latest state) as CSV; returns how many rows were written.
+
+    ``area``: a province, district, commune or village code ("" = the whole country); anything else
+    raises ValueError before anything is written.
+    """
+    area_after(area, 0)  # a bad area raises here, before the header is written
     writer = csv.writer(out)
     data_columns = _columns(record_type) if record_type else ["data"]
     writer.writerow(META + data_columns)

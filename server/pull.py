@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.auth import Actor
 from server.db import SEQ, Database
 from server.errors import ApiError
-from server.tables import Counter, RecordRow
+from server.tables import Counter, RecordRow, area_after
 
 _PREFIX = "p1:"
 
@@ -41,19 +41,22 @@ def pull(db: Database, actor: Actor, cursor: Optional[str], limit: int) -> str:
     with db.session() as s:
         # Read before the rows: every change up to this value has committed (changes commit in seq order).
         committed = s.execute(select(Counter.value).where(Counter.name == SEQ)).scalar_one()
-        if after > committed:
-            raise ApiError(400, "bad_cursor",
-                           "This cursor is ahead of the server (was it reset?); pull from the start.")
+        if after >= committed:
+            # Nothing newer here; a cursor ahead of it was made by a database further on (a read replica
+            # lagging behind the primary): come back later with the same cursor, no download from the start.
+            return _page([], after, False)
+        where, order = area_after(actor.area_code, after)
         query = (select(RecordRow.type, RecordRow.id, RecordRow.server_rev, RecordRow.data, RecordRow.seq)
-                 .where(RecordRow.seq > after).order_by(RecordRow.seq).limit(limit + 1))
-        if actor.area_code:
-            query = query.where(RecordRow.village_code.startswith(actor.area_code, autoescape=True))
+                 .where(where).order_by(*order).limit(limit + 1))
         rows = s.execute(query).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1].seq if rows else after
     # With nothing more to send, jump to the newest committed seq: the next pull starts there.
-    next_seq = last if has_more else max(last, committed)
+    return _page(rows, last if has_more else max(last, committed), has_more)
+
+
+def _page(rows, next_seq: int, has_more: bool) -> str:
     changes = ",".join(
         f'{{"type":{json.dumps(r.type)},"id":{json.dumps(r.id)},"server_rev":{r.server_rev},"data":{r.data}}}'
         for r in rows)

@@ -26,7 +26,7 @@ from server.db import Database, SerialSession
 from server.push_rules import Answer, Caller, Facts, Rejected, Stored, Verdict, canonical, decide, validate
 from server.reference import VillageCodes
 from server.schemas import PushRecord
-from server.tables import AuditEntry, ConflictRevision, RecordRow
+from server.tables import AREA_LEVELS, AuditEntry, ConflictRevision, RecordRow, area_columns
 
 TYPE_ORDER = {"household": 0, "visit": 1, "concern": 2}
 _PARENTS = {"household": (), "visit": ("household_id",), "concern": ("household_id", "visit_id")}
@@ -36,7 +36,8 @@ _INSERT_RECORD = _RECORDS.insert()
 _UPDATE_RECORD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values(
     {c.name: bindparam(f"b_{c.name}") for c in _RECORDS.c if c.name != "id"})
 _MOVE_CHILD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values(
-    village_code=bindparam("b_village_code"), seq=bindparam("b_seq"))
+    village_code=bindparam("b_village_code"), seq=bindparam("b_seq"),
+    **{f"{level}_code": bindparam(f"b_{level}_code") for level in AREA_LEVELS})
 _INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_CONFLICT = ConflictRevision.__table__.insert()
 # Without the record's JSON: only a conflict answer and a concern's status check need it (read then).
@@ -146,7 +147,8 @@ class _Batch:
                 household_id: str, existing: Optional[Stored]) -> dict:
         seq = self.tx.next_seq()
         server_rev = 1 if existing is None else existing.server_rev + 1
-        values = dict(type=item.type, village_code=village, household_id=household_id, server_rev=server_rev,
+        values = dict(type=item.type, village_code=village, **area_columns(village), household_id=household_id,
+                      server_rev=server_rev,
                       rev=model.rev, base_rev=item.base_rev, device_id=self.device_id, content_hash=digest,
                       data=text, updated_at=self.now, seq=seq)
         queued = _Queued(index, model.id, self._needs(model))
@@ -170,7 +172,8 @@ class _Batch:
         children = self.c.execute(select(RecordRow.id).where(RecordRow.household_id == household_id,
                                                              RecordRow.type != "household")).scalars().all()
         for child_id in children:
-            rows.append((_MOVE_CHILD, {"b_id": child_id, "b_village_code": village, "b_seq": self.tx.next_seq()}))
+            rows.append((_MOVE_CHILD, {"b_id": child_id, "b_village_code": village, "b_seq": self.tx.next_seq(),
+                                       **{f"b_{k}": v for k, v in area_columns(village).items()}}))
             cached = self.cache.get(child_id)
             if cached is not None:
                 self.cache[child_id] = cached._replace(village_code=village)

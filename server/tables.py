@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import and_, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from records.areas import is_code, level_of, parent_code
 from records.models import utcnow
+
+# The levels a caller's area can be; each has its own code column on records, compared with `=`.
+AREA_LEVELS: tuple[str, ...] = ("province", "district", "commune")
 
 
 class UtcDateTime(TypeDecorator):
@@ -101,6 +106,10 @@ class RecordRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     type: Mapped[str] = mapped_column(String(16))
     village_code: Mapped[str] = mapped_column(String(8))  # the household's, denormalised for area filters
+    # Its first 2/4/6 digits, stored (area_columns) so that an area is one equality and one plan, in any locale.
+    province_code: Mapped[str] = mapped_column(String(2))
+    district_code: Mapped[str] = mapped_column(String(4))
+    commune_code: Mapped[str] = mapped_column(String(6))
     household_id: Mapped[str] = mapped_column(String(36), index=True)  # itself for a household
     server_rev: Mapped[int] = mapped_column(Integer)
     rev: Mapped[int] = mapped_column(Integer)
@@ -110,7 +119,43 @@ class RecordRow(Base):
     data: Mapped[str] = mapped_column(Text)  # canonical JSON of Record.wire()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
-    __table_args__ = (Index("ix_records_village_seq", "village_code", "seq"),)
+    __table_args__ = (Index("ix_records_village_seq", "village_code", "seq"),
+                      Index("ix_records_province_seq", "province_code", "seq"),
+                      Index("ix_records_district_seq", "district_code", "seq"),
+                      Index("ix_records_commune_seq", "commune_code", "seq"))
+
+
+def area_columns(village_code: str) -> dict[str, str]:
+    """The stored area columns of a record in this village; every write of village_code writes these too."""
+    return {f"{level}_code": parent_code(village_code, level) for level in AREA_LEVELS}
+
+
+def _area_column(area_code: str):
+    if not is_code(area_code):
+        raise ValueError(f"not an area code: {area_code!r} (2, 4, 6 or 8 digits)")
+    level = level_of(area_code)
+    return RecordRow.village_code if level == "village" else getattr(RecordRow, f"{level}_code")
+
+
+def in_area(area_code: str):
+    """The records of an area: `<level>_code = area` (a village: village_code), or None for the whole country."""
+    return _area_column(area_code) == area_code if area_code else None
+
+
+def area_after(area_code: str, after: int) -> tuple[Any, tuple]:
+    """(where, order by) of an area's records with seq > after, in seq order: one keyset page.
+
+    Written `(code, seq) > (area, after) AND code <= area ORDER BY code, seq`, not `code = area AND seq
+    > after ORDER BY seq`: with `=` PostgreSQL drops the constant column from the ORDER BY and may walk
+    the seq index filtering the area instead (25× the page for a province, unbounded for an area idle
+    since the cursor). This way only the (code, seq) index gives the rows and their order, so every
+    area has that one plan, starting at the cursor and stopping at the area's end (SQLite likewise).
+    """
+    if not area_code:
+        return RecordRow.seq > after, (RecordRow.seq,)
+    column = _area_column(area_code)
+    return (and_(tuple_(column, RecordRow.seq) > (area_code, after),
+                 column <= area_code), (column, RecordRow.seq))
 
 
 class ConflictRevision(Base):

@@ -22,9 +22,8 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    cluster = postgres_cluster()
+def _cluster(locale: str):
+    cluster = postgres_cluster(locale)
     try:
         pg = cluster.__enter__()
     except PostgresUnavailable as exc:
@@ -35,6 +34,17 @@ def pg_cluster():
         yield pg
     finally:
         cluster.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    yield from _cluster("C")
+
+
+@pytest.fixture(scope="session")
+def pg_utf8_cluster():
+    """A second cluster made with initdb --locale=C.UTF-8, as production databases usually are."""
+    yield from _cluster("C.UTF-8")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -11,7 +11,7 @@ import requests
 
 from server.auth import Actor
 from server.db import Database
-from server.migrate import upgrade
+from server.migrate import head_revision, upgrade
 from server.push import push
 from server.reference import VillageCodes
 from server.schemas import PushRecord
@@ -28,7 +28,7 @@ def cli(command: str, db_url: str, *args: str, password: str = "") -> subprocess
 
 def test_the_admin_creates_lists_and_disables_accounts(new_db_url):
     url = new_db_url()
-    assert "schema at 0001_initial" in cli("migrate", url).stdout
+    assert f"schema at {head_revision()}" in cli("migrate", url).stdout
     made = cli("create-user", url, "Dara", "--role", "official", "--area", "010201", "--full-name", "Sok Dara",
                password="dara-password")
     assert made.returncode == 0, made.stderr
@@ -59,6 +59,10 @@ def test_export_writes_the_latest_records_as_csv(new_db_url):
     everything = list(csv.DictReader(io.StringIO(cli("export", url).stdout)))
     assert [r["type"] for r in everything] == ["household", "visit", "concern"]
     assert '"status":"open"' in everything[2]["data"]
+    for area, count in (("01", 3), ("0102", 3), ("010201", 3), (h.village_code, 3), ("0103", 0)):
+        assert len(list(csv.DictReader(io.StringIO(cli("export", url, "--area", area).stdout)))) == count, area
+    not_an_area = cli("export", url, "--area", "01%")
+    assert not_an_area.returncode == 2 and "not an area code" in not_an_area.stderr and not_an_area.stdout == ""
 
 
 def test_a_gazetteer_load_reaches_devices_and_one_that_would_orphan_households_is_refused(tmp_path):

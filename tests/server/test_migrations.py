@@ -1,12 +1,18 @@
-"""The Alembic migrations make exactly the schema the code's tables describe, and run again safely."""
+"""The Alembic migrations make exactly the schema the code's tables describe, run again safely, and keep rows."""
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from server.auth import Actor
 from server.db import Database
 from server.migrate import alembic_config, current_revision, head_revision, upgrade
+from server.pull import pull
 from server.tables import Base
 
 
@@ -27,5 +33,38 @@ def test_migrations_build_the_schema_of_the_tables_and_can_be_rerun_and_undone(n
         upgrade(db)
         with db.serial() as tx:  # the seq counter row is there again
             assert tx.next_seq() == 1
+    finally:
+        db.dispose()
+
+
+def test_records_stored_before_the_area_columns_are_pulled_by_their_area_after_the_upgrade(new_db_url):
+    db = Database(new_db_url())
+    try:
+        config = alembic_config(db)
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001_initial")
+        now = datetime.now(timezone.utc)
+        villages = ["01020101", "01020102", "01020201", "01030101", "02010101"]
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO records (id, type, village_code, household_id, server_rev, rev, base_rev, device_id,"
+                " content_hash, data, updated_at, seq) VALUES (:id, 'household', :v, :id, 1, 1, NULL, 'd', 'h',"
+                " '{}', :now, :seq)"),
+                [{"id": f"r{i}", "v": v, "now": now, "seq": i + 1} for i, v in enumerate(villages)])
+            conn.execute(sa.text("UPDATE counters SET value = :n WHERE name = 'seq'"), {"n": len(villages)})
+        assert upgrade(db) == ("0001_initial", head_revision())
+        with db.engine.connect() as conn:
+            stored = conn.execute(sa.text("SELECT village_code, province_code, district_code, commune_code"
+                                          " FROM records ORDER BY seq")).all()
+            assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                    Base.metadata) == []
+        assert [tuple(row) for row in stored] == [(v, v[:2], v[:4], v[:6]) for v in villages]
+        for area in ("", "01", "0102", "010201", "02", "0104"):
+            actor = Actor(user_id=1, username="u", full_name="", role="official", area_code=area, device_id="d",
+                          token_hash="t")
+            page = json.loads(pull(db, actor, None, 100))
+            assert [c["id"] for c in page["changes"]] == [f"r{i}" for i, v in enumerate(villages)
+                                                          if v.startswith(area)], area
     finally:
         db.dispose()

@@ -16,7 +16,7 @@ from server.migrate import upgrade
 from server.push import push
 from server.reference import VillageCodes
 from server.schemas import PushRecord
-from server.tables import Counter, RecordRow
+from server.tables import Counter, RecordRow, area_columns
 from tests.server.client import envelope
 from tests.support.records import family, household
 
@@ -39,6 +39,7 @@ def test_a_record_the_database_refuses_is_rejected_alone_with_the_records_that_n
             # A stray row holding the change number the second household will get.
             s.execute(insert(RecordRow).values(
                 id="00000000-0000-4000-8000-000000000001", type="household", village_code="01020101",
+                **area_columns("01020101"),
                 household_id="00000000-0000-4000-8000-000000000001", server_rev=1, rev=1, base_rev=None,
                 device_id="", content_hash="", data="{}", updated_at=utcnow(), seq=taken))
         items = [PushRecord.model_validate(envelope(r)) for r in (first, h, v, c, last)]

@@ -3,6 +3,10 @@
     with postgres_cluster() as pg:            # initdb + pg_ctl start on a free port
         url = pg.create_database("phum_t1")   # postgresql://postgres@127.0.0.1:PORT/phum_t1
     # stopped (immediate) and its directory removed, even after a failure
+    with postgres_cluster(locale="C.UTF-8") as pg: …   # a cluster whose databases sort as real text
+
+Test clusters are locale C unless asked: the server must also be right (and fast) on the
+locales production databases have, where e.g. `LIKE 'prefix%'` can use no ordinary index.
 
 initdb refuses to run as root, so as root every command runs as the `postgres` user
 (`runuser -u postgres --`) in a temporary directory owned by it. PHUM_TEST_POSTGRES_URL
@@ -57,15 +61,16 @@ class PostgresCluster:
         base, _, _ = self.url.rpartition("/")
         return f"{base}/{name}"
 
-    def create_database(self, name: Optional[str] = None) -> str:
-        """A new empty database; returns its URL."""
+    def create_database(self, name: Optional[str] = None, locale: Optional[str] = None) -> str:
+        """A new empty database (with this locale, else the cluster's); returns its URL."""
         import psycopg
 
         self._count += 1
         name = name or f"phum_test_{os.getpid()}_{self._count}"
+        with_locale = f" TEMPLATE template0 LOCALE '{locale}'" if locale else ""
         with psycopg.connect(_psycopg_dsn(self.url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{with_locale}')
         return self.database_url(name)
 
     def drop_database(self, url: str) -> None:
@@ -94,7 +99,7 @@ def _parent_dir() -> str:
     return tempfile.gettempdir()
 
 
-def _start_local(startup_timeout: int = 60) -> PostgresCluster:
+def _start_local(locale: str = "C", startup_timeout: int = 60) -> PostgresCluster:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise PostgresUnavailable("no initdb found (install Debian's postgresql: scripts/system-deps.sh)")
@@ -126,7 +131,7 @@ def _start_local(startup_timeout: int = 60) -> PostgresCluster:
 
     try:
         run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-            "--locale=C", "--no-sync")
+            f"--locale={locale}", "--no-sync")
         for attempt in range(3):
             port = free_port()
             # Durability settings are off: this cluster holds only test data and dies with the tests.
@@ -146,10 +151,12 @@ def _start_local(startup_timeout: int = 60) -> PostgresCluster:
 
 
 @contextmanager
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """PHUM_TEST_POSTGRES_URL's server if set, else a throwaway local cluster (stopped afterwards)."""
+def postgres_cluster(locale: str = "C") -> Iterator[PostgresCluster]:
+    """PHUM_TEST_POSTGRES_URL's server if set, else a throwaway local cluster made with this locale
+    (stopped afterwards). On a server of the URL, ask create_database for the locale."""
     url = os.environ.get(ENV_URL)
-    cluster = PostgresCluster(url.replace("postgresql://", "postgresql+psycopg://", 1)) if url else _start_local()
+    cluster = (PostgresCluster(url.replace("postgresql://", "postgresql+psycopg://", 1)) if url
+               else _start_local(locale))
     try:
         yield cluster
     finally:
