@@ -101,7 +101,7 @@ class Change(BaseModel):
 
 class PullResponse(BaseModel):
     changes: list[Change]
-    next_cursor: str
+    next_cursor: str = Field(pattern=CURSOR_PATTERN)  # what a client sends back as `cursor`
     has_more: bool
 
 
