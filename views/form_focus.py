@@ -92,14 +92,20 @@ class FormFocus:
             return
         self.current, self.inside = name, True
 
+        selection = self.carets.get(name or "") if caret else None
+        if selection is not None and isinstance(control, ft.TextField):
+            end = len(control.value or "")
+            if min(selection.base_offset, selection.extent_offset) >= end:
+                selection = None  # at the end: where focusing puts the caret anyway
+            else:
+                selection = ft.TextSelection(base_offset=min(selection.base_offset, end),
+                                             extent_offset=min(selection.extent_offset, end))
+
         async def run() -> None:
             try:
                 await control.focus()
-                selection = self.carets.get(name or "") if caret else None
-                if selection is not None and isinstance(control, ft.TextField):
-                    end = len(control.value or "")
-                    control.selection = ft.TextSelection(base_offset=min(selection.base_offset, end),
-                                                         extent_offset=min(selection.extent_offset, end))
+                if selection is not None:
+                    control.selection = selection
                     control.update()
             except (RuntimeError, AttributeError, TimeoutError):
                 pass  # the screen went away meanwhile
