@@ -92,14 +92,14 @@ class FormFocus:
             return
         self.current, self.inside = name, True
 
-        selection = self.carets.get(name or "") if caret else None
-        if selection is not None and isinstance(control, ft.TextField):
+        selection = None
+        if caret and isinstance(control, ft.TextField):
+            # Focusing a one-line field selects all of it on the web: put the caret back, or the
+            # next key would replace the text.
             end = len(control.value or "")
-            if min(selection.base_offset, selection.extent_offset) >= end:
-                selection = None  # at the end: where focusing puts the caret anyway
-            else:
-                selection = ft.TextSelection(base_offset=min(selection.base_offset, end),
-                                             extent_offset=min(selection.extent_offset, end))
+            was = self.carets.get(name or "") or ft.TextSelection(base_offset=end, extent_offset=end)
+            selection = ft.TextSelection(base_offset=min(was.base_offset, end),
+                                         extent_offset=min(was.extent_offset, end))
 
         async def run() -> None:
             try:

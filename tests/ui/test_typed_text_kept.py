@@ -1,12 +1,13 @@
 """What an official types is never lost (issue 8, items 1 and 2), in a real browser against the
-real server on 127.0.0.1, with auto-sync polling every second so that syncs keep finishing
-while the official types.
+real server on 127.0.0.1, with auto-sync on: when the server comes back the probe sees it and a
+sync (push and pull) runs and finishes while the official types.
 
 - A visit's notes typed while the server goes away (offline banner) and comes back (a sync
   finishes), then across a phone/desktop width switch: the text, the focus and the caret stay.
 - The form opens with its first field focused; Enter moves to the next field; Tab goes field by
   field in reading order and never onto the navigation; picking a village moves on to the address.
-- Leaving with typed changes asks: keep editing keeps everything, discard leaves.
+- Leaving with typed changes asks: keep editing keeps everything, discard leaves; left by the
+  browser's own navigation, the draft is kept and offered back when the form opens again.
 - 300 Khmer characters typed one by one into a concern's status note while syncs finish, the
   district office's change arrives by pull and the offline banner comes and goes: the note the
   server holds is exactly what was typed.
@@ -129,7 +130,14 @@ def test_typed_notes_survive_sync_banner_and_layout_switch_and_leaving_asks(brow
             typed = "".join(NOTES)
             expect(ui.field("visit-notes")).to_have_value(typed)
             ui.screenshot(f"typed-kept-{size}-{lang}-visit-after-switch")
+            officials = ui.value_of("visit-officials")  # a one-line field: focusing it again must not select it all
+            ui.page.keyboard.press("End")
+            shown = officials.input_value()
             switch_layout(ui, size)
+            expect_focus(ui, "visit-officials", timeout=10)
+            time.sleep(0.5)
+            ui.page.keyboard.type(", Sok", delay=40)
+            expect(ui.field("visit-officials")).to_have_value(shown + ", Sok")
 
             # ---- leaving asks: keep editing keeps everything, discard leaves
             ui.click("back")
@@ -144,6 +152,16 @@ def test_typed_notes_survive_sync_banner_and_layout_switch_and_leaving_asks(brow
             ui.go(f"/households/{h.id}/visit", "visit-notes")
             ui.gone("draft-offer", timeout=3_000)  # discarded means gone, not offered back
             expect(ui.value_of("visit-notes")).to_have_value("")
+
+            # ---- left by a way the app cannot stop (the browser's own navigation): kept, offered back
+            ui.type("visit-notes", NOTES[0])
+            ui.go(f"/households/{h.id}", "new-visit")
+            ui.click("new-visit")
+            ui.wait("draft-offer")
+            ui.screenshot(f"typed-kept-{size}-{lang}-draft-offer")
+            ui.click("draft-use")
+            ui.gone("draft-offer")
+            expect(ui.value_of("visit-notes")).to_have_value(NOTES[0])
 
             # ---- the household form: Tab in reading order, never onto the navigation
             ui.go("/households/new", "household-head-name")
