@@ -64,6 +64,7 @@ class StatusFormView:
 class ConcernsScreen(Screen):
     title_key = "concerns.title"
     tab = "concerns"
+    keeps_draft = True
 
     def __init__(self, env: Env, concern_id: Optional[str]):
         super().__init__(env)
@@ -86,6 +87,7 @@ class ConcernsScreen(Screen):
 
     def relayout(self, env: Env) -> None:
         super().relayout(env)
+        self.vm.lang = self.vm.area.lang = env.lang
         self.status_form = None  # labels in the new language; the form's text is in the view-model
 
     def shown(self, first: bool) -> None:

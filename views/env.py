@@ -62,6 +62,7 @@ class Screen(ABC):
     title_key = ""
     tab = "households"
     focus: Optional[Any] = None  # a form's FormFocus (views/form_focus.py): fields in reading order
+    keeps_draft = False  # a form: kept (not made anew) when the layout or the language changes
 
     def __init__(self, env: Env):
         self.env = env

@@ -21,6 +21,7 @@ TEXT_FIELDS = ("head_name", "head_name_latin", "phone", "members", "address", "g
 
 class HouseholdFormScreen(Screen):
     tab = "households"
+    keeps_draft = True
 
     def __init__(self, env: Env, household_id: Optional[str]):
         super().__init__(env)
@@ -34,6 +35,10 @@ class HouseholdFormScreen(Screen):
         self.root = ft.Container(padding=16, expand=True)
         self.focus = FormFocus(env.page)
         self._discarded = False
+
+    def relayout(self, env: Env) -> None:
+        super().relayout(env)
+        self.vm.lang = self.vm.area.lang = env.lang  # village names in the language now shown
 
     def _field(self, name: str, *, keyboard=ft.KeyboardType.TEXT, multiline=False, helper="",
                col=None) -> ft.Control:

@@ -103,7 +103,7 @@ class Shell:
     def render(self, *, keep_screen: bool = False) -> None:
         """Show the route; ``keep_screen``: the same screen for a new layout or language (its
         view-model and any draft stay, only its controls are built again)."""
-        first = not (keep_screen and self.screen is not None)
+        first = not (keep_screen and self.screen is not None and self.screen.keeps_draft)
         if first:
             if self.screen is not None:
                 self.screen.dispose()
@@ -249,6 +249,10 @@ class Shell:
         self.go(TAB_ROUTES[TABS[index]])
 
     def _on_key(self, e: ft.KeyboardEvent) -> None:
+        try:
+            ft.context.disable_auto_update()  # every key comes here: no page diff for it
+        except Exception:  # noqa: BLE001 - outside a session
+            pass
         if e.key == "Tab" and self.screen is not None and self.screen.focus is not None:
             self.screen.focus.tab_pressed(bool(e.shift))
 

@@ -86,6 +86,7 @@ class ConcernCard:
 
 class VisitFormScreen(Screen):
     tab = "households"
+    keeps_draft = True
 
     def __init__(self, env: Env, household_id: str, visit_id: Optional[str]):
         super().__init__(env)

@@ -117,6 +117,7 @@ def test_typed_notes_survive_sync_banner_and_layout_switch_and_leaving_asks(brow
             server.stop()
             type_slowly(ui, NOTES[1])
             ui.wait("offline-banner", timeout=15_000)
+            ui.screenshot(f"typed-kept-{size}-{lang}-visit-offline")
             type_slowly(ui, NOTES[2][:4])
             server.start()
             type_slowly(ui, NOTES[2][4:])
