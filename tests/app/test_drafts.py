@@ -138,9 +138,11 @@ def test_typing_writes_the_draft_once_per_pause_not_once_per_key(store):
     assert writes == [{"head_name": NAME}]
 
 
-def test_a_draft_is_sealed_with_the_records(tmp_path, actor):
+def test_a_draft_is_sealed_with_the_records_in_the_journal_and_the_snapshot(tmp_path, actor):
     store = open_tiny(tmp_path, data_key=TEST_KEY)
     DraftService(store).keep("household:new", {"head_name": NAME, "notes": NOTES})
+    store.compact()  # in a snapshot
+    DraftService(store).keep("visit:new:x", {"notes": NOTES})  # and in a journal
     store.close()
     for path in tmp_path.rglob("*"):
         if path.is_file():
@@ -148,6 +150,7 @@ def test_a_draft_is_sealed_with_the_records(tmp_path, actor):
             assert NAME.encode() not in data and NOTES.encode() not in data, path
     store = open_tiny(tmp_path, data_key=TEST_KEY)
     assert DraftService(store).find("household:new").fields["head_name"] == NAME
+    assert DraftService(store).find("visit:new:x").fields["notes"] == NOTES
     store.close()
 
 
