@@ -3,6 +3,7 @@ when the form opens again, and removing it on save or discard."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable, Optional
 
 from app.services.drafts import Draft, DraftService
@@ -20,20 +21,33 @@ class DraftKeeper:
         self.changes = changes
         self.quiet_s = quiet_s
         self._timer: Optional[threading.Timer] = None
+        self._due = 0.0
         self._lock = threading.Lock()
         # A draft left by an earlier visit to this form (or a killed app): the form offers it back.
         self.offered: Optional[Draft] = service.find(key) if service is not None else None
 
     def typed(self) -> None:
-        """Something changed: write the draft once typing pauses."""
+        """Something changed: write the draft once typing pauses (one timer thread per pause, not per key)."""
         if self.service is None:
             return
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.quiet_s, self.flush)
-            self._timer.daemon = True
-            self._timer.start()
+            self._due = time.monotonic() + self.quiet_s
+            if self._timer is None:
+                self._arm(self.quiet_s)
+
+    def _arm(self, delay: float) -> None:
+        self._timer = threading.Timer(delay, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            left = self._due - time.monotonic()
+            if left > 0:  # typed again meanwhile: wait for the pause
+                self._arm(left)
+                return
+            self._timer = None
+        self.flush()
 
     def flush(self) -> None:
         """Write the draft now (or remove it when nothing is changed any more)."""
