@@ -11,9 +11,9 @@ from views.area_picker import area_dialog
 from views.env import Env, Screen
 from views.form_focus import FormFocus
 from views.theme import GAP, STATUS_COLORS, TOUCH
-from views.visit_form import choice_chips
 from views.widgets import (
-    card, chip, dropdown, empty_state, field, inner, labelled, muted, primary_button, section_title, set_error, tid,
+    card, chip, choice_chips, dropdown, empty_state, field, inner, labelled, muted, primary_button, section_title,
+    set_error, tid,
 )
 
 

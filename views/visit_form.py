@@ -10,36 +10,11 @@ from app.services.parsing import InputError, parse_date
 from app.viewmodels.visit_form import CATEGORIES, KINDS, PRIORITIES, ConcernDraft, VisitFormVM
 from views.env import Env, Screen
 from views.form_focus import FormFocus
-from views.theme import GAP, TOUCH
+from views.theme import GAP
 from views.widgets import (
-    card, changed_notice, draft_offer, empty_state, field, icon_button, inner, muted, primary_button,
-    secondary_button, section_title, set_error, tid,
+    ChoiceChips, card, changed_notice, choice_chips, draft_offer, empty_state, field, icon_button, inner, muted,
+    primary_button, secondary_button, section_title, set_error,
 )
-
-
-class ChoiceChips:
-    """One-tap choices (big targets, all visible): better than a menu in a doorway.
-
-    Choosing updates the chips in place, so nothing else on the screen is rebuilt.
-    """
-
-    def __init__(self, tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str):
-        self.on_pick = on_pick
-        self.chips = {value: ft.Chip(label=ft.Text(tr(f"{group}.{value}")), selected=value == selected,
-                                     show_checkmark=True, on_select=lambda e, v=value: self.pick(v),
-                                     height=TOUCH)
-                      for value in values}
-        self.control = ft.Row([tid(f"{prefix}-{v}", chip) for v, chip in self.chips.items()], wrap=True, spacing=6,
-                              run_spacing=6)
-
-    def pick(self, value: str) -> None:
-        for v, chip in self.chips.items():
-            chip.selected = v == value
-        self.on_pick(value)
-
-
-def choice_chips(tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str) -> ft.Control:
-    return ChoiceChips(tr, group, values, selected, on_pick, prefix=prefix).control
 
 
 class ConcernCard:
