@@ -14,6 +14,7 @@ sync (push and pull) runs and finishes while the official types.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -132,6 +133,7 @@ def test_typed_notes_survive_sync_banner_and_layout_switch_and_leaving_asks(brow
             expect(ui.field("visit-notes")).to_have_value(typed)
             ui.screenshot(f"typed-kept-{size}-{lang}-visit-after-switch")
             officials = ui.value_of("visit-officials")  # a one-line field: focusing it again must not select it all
+            expect(officials).to_have_value(re.compile(r"\S"))  # the signed-in official, filled in
             ui.page.keyboard.press("End")
             shown = officials.input_value()
             switch_layout(ui, size)
