@@ -18,6 +18,7 @@ from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.services.account import AccountService
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
+from app.services.drafts import DraftService
 from app.screen_deps import ScreenDeps
 from app.services.households import HouseholdService
 from app.services.sync_review import SyncReview
@@ -105,6 +106,7 @@ class AppContext:
         self.visits = VisitService(store, actor, on_saved=saved)
         self.concerns = ConcernService(store, actor, on_saved=saved)
         self.review = SyncReview(store, on_saved=saved)
+        self.drafts = DraftService(store)
         self.status = AppStatus(self.review)
         self.reachability = Reachability(account, interval_s=cfg.probe_s)
         self._started = False
@@ -112,7 +114,7 @@ class AppContext:
         self.auto.subscribe(self.status.apply_sync_status)
         self.ui = ScreenDeps(
             households=self.households, visits=self.visits, concerns=self.concerns, areas=self.areas,
-            review=self.review, account=self.account, status=self.status, recovery=store.recovery,
+            review=self.review, account=self.account, drafts=self.drafts, status=self.status, recovery=store.recovery,
             language=lambda: self.language, saved=self.saved, signed_in=self.signed_in,
             signed_out=self.signed_out, language_changed=self.set_language, app_resumed=self.auto.trigger,
             sync_now=self.auto.sync_now, session_started=self.start_background,

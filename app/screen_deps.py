@@ -11,6 +11,7 @@ from typing import Any, Awaitable, Callable
 from app.services.account import AccountService
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
+from app.services.drafts import DraftService
 from app.services.households import HouseholdService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
@@ -26,6 +27,7 @@ class ScreenDeps:
     areas: AreaService
     review: SyncReview
     account: AccountService
+    drafts: DraftService  # half-typed forms, kept in the store apart from the records
     status: AppStatus
     recovery: RecoveryReport  # what opening the store found and repaired (empty when healthy)
     language: Callable[[], str]  # the device's language setting

@@ -26,6 +26,7 @@ from storage.repository import (
     ConcernRepository,
     ConflictCopy,
     ConflictRepository,
+    DraftRepository,
     REPAIR_PENDING_KEY,
     GazetteerInfo,
     HouseholdRepository,
@@ -274,6 +275,27 @@ class DocMeta(MetaRepository):
         self._tables.commit([["put", self.table, key, {"value": value}]])
 
 
+class DocDrafts(DraftRepository):
+    table = "drafts"
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+
+    def put(self, key: str, draft: dict[str, Any]) -> None:
+        self._tables.commit([["put", self.table, key, {"value": draft}]])
+
+    def find(self, key: str) -> Optional[dict[str, Any]]:
+        doc = self._tables.table(self.table).get(key)
+        return None if doc is None else copy.deepcopy(doc["value"])
+
+    def remove(self, key: str) -> None:
+        if key in self._tables.table(self.table):
+            self._tables.commit([["del", self.table, key]])
+
+    def keys(self) -> list[str]:
+        return sorted(self._tables.table(self.table))
+
+
 class DocConflicts(ConflictRepository):
     table = "conflicts"
 
@@ -326,6 +348,7 @@ class DocStore(Store):
         self.concerns = DocConcerns(records)
         self.meta = DocMeta(records)
         self.conflicts = DocConflicts(records)
+        self.drafts = DocDrafts(records)
         self.areas = DocAreas(reference, clock)
         if self.recovery.had_damage:  # durably: a kill before the next sync must not forget it
             self.meta.set(REPAIR_PENDING_KEY, {"damaged_files": list(self.recovery.damaged_files),

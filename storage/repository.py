@@ -234,6 +234,23 @@ class MetaRepository(ABC):
     def set(self, key: str, value: Any) -> None: ...
 
 
+class DraftRepository(ABC):
+    """Half-typed forms (a dict of what the fields hold, by form key), kept in the records
+    store apart from the records: sealed with them, never synced, never counted as pending."""
+
+    @abstractmethod
+    def put(self, key: str, draft: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def find(self, key: str) -> Optional[dict[str, Any]]: ...
+
+    @abstractmethod
+    def remove(self, key: str) -> None: ...
+
+    @abstractmethod
+    def keys(self) -> list[str]: ...
+
+
 class ConflictRepository(ABC):
     @abstractmethod
     def put(self, copy: ConflictCopy) -> None: ...
@@ -269,6 +286,7 @@ class Store(ABC):
     areas: AreaRepository
     meta: MetaRepository
     conflicts: ConflictRepository
+    drafts: DraftRepository
     recovery: RecoveryReport
 
     def __init__(self) -> None:

@@ -16,7 +16,7 @@ class AreaPicker:
     """Renders an AreaPickerVM; ``on_change`` runs after every choice."""
 
     def __init__(self, tr: Translator, vm: AreaPickerVM, *, prefix: str, on_change: Callable[[], None],
-                 error: Optional[str] = None, levels: tuple[str, ...] = LEVELS, on_submit=None,
+                 error: Optional[str] = None, levels: tuple[str, ...] = LEVELS,
                  refresh: Callable[..., None] = lambda *controls: None):
         self.refresh = refresh
         self.tr = tr
@@ -32,12 +32,16 @@ class AreaPicker:
         self.chosen = ft.Text("", weight=ft.FontWeight.W_600)
         self.error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.dropdowns = ft.ResponsiveRow(spacing=8, run_spacing=8)
-        self._on_submit = on_submit
         self.set_error(error)
         self._paint_dropdowns()
         self._paint_chosen()
         self.control = ft.Column([self.search, self.matches, self.chosen, self.error, self.dropdowns], spacing=8,
                                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+    def fields(self) -> list[tuple[str, ft.Control]]:
+        """The picker's focusable fields in reading order (the dropdowns are new after each choice)."""
+        return [(f"{self.prefix}_filter", self.search),
+                *((f"{self.prefix}_{level}", dd) for level, dd in zip(self.levels, self.dropdowns.controls))]
 
     def set_error(self, code: Optional[str]) -> None:
         self.error.value = self.tr.error(code) if code else ""

@@ -9,16 +9,62 @@ from app.services.concerns import ConcernRow
 from app.viewmodels.concerns import ConcernsVM
 from views.area_picker import area_dialog
 from views.env import Env, Screen
+from views.form_focus import FormFocus
 from views.theme import GAP, STATUS_COLORS, TOUCH
-from views.visit_form import choice_chips
 from views.widgets import (
-    card, chip, dropdown, empty_state, field, labelled, muted, primary_button, section_title, tid,
+    card, chip, choice_chips, dropdown, empty_state, field, inner, labelled, muted, primary_button, section_title,
+    set_error, tid,
 )
+
+
+class StatusFormView:
+    """The status change form of the open concern, built once: ``paint`` refreshes the moves,
+    errors and the institution's place; the note and institution fields stay the same controls,
+    so their text, focus and caret survive every repaint."""
+
+    def __init__(self, screen: "ConcernsScreen"):
+        tr = screen.tr
+        self.screen = screen
+        self.tr = tr
+        self.chips = ft.Container()
+        self.institution = field(tr, "concern.referred_to", "", on_change=lambda e: screen.typed(
+            "referred_to", e.control.value), identifier="status-referred-to", on_submit=screen._change)
+        self.institution_slot = ft.Container()  # always there: the note keeps its place when it shows
+        self.note = field(tr, "concern.note", "", on_change=lambda e: screen.typed("note", e.control.value),
+                          identifier="status-note", multiline=True)
+        self.error_text = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.card = card(ft.Column([
+            section_title(tr("concern.change_status")), self.chips, self.institution_slot, self.note,
+            self.error_text,
+            ft.Row([primary_button(tr("concern.apply_status"), screen._change, icon=ft.Icons.CHECK,
+                                   identifier="change-status")]),
+        ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), identifier="status-form")
+        self._moves: Optional[tuple] = None
+        screen.focus.reset()
+        screen.focus.track("referred_to", self.institution)
+        screen.focus.track("note", self.note)
+
+    def paint(self, form) -> None:
+        tr = self.tr
+        moves = (tuple(s.value for s in form.choices), form.to)
+        if moves != self._moves:  # chips only when the moves offered or the one chosen changed
+            self.chips.content = choice_chips(tr, "status", list(moves[0]), form.to, self.screen._pick_status,
+                                              prefix="status-to")
+            self._moves = moves
+        for control, value in ((self.note, form.note), (self.institution, form.referred_to)):
+            if (inner(control).value or "") != value:  # set by the form (saved: cleared), not typed
+                inner(control).value = value
+        set_error(self.institution, tr, form.institution_error)
+        self.institution_slot.content = self.institution if form.needs_institution else None
+        other_errors = form.other_errors
+        self.error_text.value = " ".join(tr.error(code) for code in other_errors)
+        self.error_text.visible = bool(other_errors)
 
 
 class ConcernsScreen(Screen):
     title_key = "concerns.title"
     tab = "concerns"
+    keeps_draft = True
 
     def __init__(self, env: Env, concern_id: Optional[str]):
         super().__init__(env)
@@ -30,6 +76,23 @@ class ConcernsScreen(Screen):
         self.summary = muted("")
         self.area_chip = ft.Row(spacing=4, visible=False)
         self.detail = ft.Container(expand=True)
+        self.info = ft.Container()
+        self.change_box = ft.Container()
+        self.history_box = ft.Container()
+        self.detail_column = ft.Column([card(self.info, identifier="concern-detail"), self.change_box,
+                                        self.history_box], spacing=GAP,
+                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.status_form: Optional[StatusFormView] = None
+        self.focus = FormFocus(env.page)
+
+    def relayout(self, env: Env) -> None:
+        super().relayout(env)
+        self.vm.lang = self.vm.area.lang = env.lang
+        self.status_form = None  # labels in the new language; the form's text is in the view-model
+
+    def shown(self, first: bool) -> None:
+        if not first:  # a concern opening does not grab the keyboard; a rebuilt one gets its field back
+            self.focus.restore()
 
     @property
     def title(self) -> str:
@@ -111,6 +174,8 @@ class ConcernsScreen(Screen):
     # ---------------------------------------------------------------- detail
 
     def _paint_detail(self) -> None:
+        """Paint the open concern in place: the status form's fields are built once per screen
+        and only refreshed, so a sync or a pull repainting the concern never touches what is typed."""
         tr, vm = self.tr, self.vm
         c = vm.selected
         if c is None:
@@ -122,7 +187,7 @@ class ConcernsScreen(Screen):
                                                   tr("concerns.pick_message"), identifier="concern-pick")
             return
         household = self.env.deps.households.find(c.household_id)
-        info = ft.Column([
+        self.info.content = ft.Column([
             ft.Row([ft.Text(tr(f"category.{c.category.value}"), theme_style=ft.TextThemeStyle.TITLE_LARGE,
                             expand=True), tid("concern-status", chip(tr(f"status.{c.status.value}"),
                                                                      STATUS_COLORS[c.status.value]))]),
@@ -133,32 +198,18 @@ class ConcernsScreen(Screen):
             ft.Row([ft.TextButton(tr("concern.open_household"), icon=ft.Icons.HOME_OUTLINED, height=TOUCH,
                                   on_click=lambda e: self.env.go(f"/households/{c.household_id}"))]),
         ], spacing=8)
-        self.detail.content = ft.Column([card(info, identifier="concern-detail"), self._change_form(),
-                                         self._history()], spacing=GAP,
-                                        horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.change_box.content = self._change_form()
+        self.history_box.content = self._history()
+        self.detail.content = self.detail_column
 
     def _change_form(self) -> ft.Control:
-        tr, form = self.tr, self.vm.change
+        form = self.vm.change
         if form is None or not self.vm.offers_moves:
-            return muted(tr("concern.no_moves"))
-        other_errors = form.other_errors
-        error_text = ft.Text(" ".join(tr.error(code) for code in other_errors), color=ft.Colors.ERROR,
-                             visible=bool(other_errors))
-        institution = field(tr, "concern.referred_to", form.referred_to, error=form.institution_error,
-                            on_change=lambda e: setattr(form, "referred_to", e.control.value or ""),
-                            identifier="status-referred-to", on_submit=self._change)
-        institution.visible = form.needs_institution
-        return card(ft.Column([
-            section_title(tr("concern.change_status")),
-            choice_chips(tr, "status", [s.value for s in form.choices], form.to, self._pick_status,
-                         prefix="status-to"),
-            institution,
-            field(tr, "concern.note", form.note, on_change=lambda e: setattr(form, "note", e.control.value or ""),
-                  identifier="status-note", multiline=True),
-            error_text,
-            ft.Row([primary_button(tr("concern.apply_status"), self._change, icon=ft.Icons.CHECK,
-                                   identifier="change-status")]),
-        ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), identifier="status-form")
+            return muted(self.tr("concern.no_moves"))
+        if self.status_form is None:
+            self.status_form = StatusFormView(self)
+        self.status_form.paint(form)
+        return self.status_form.card
 
     def _history(self) -> ft.Control:
         tr = self.tr
@@ -189,6 +240,19 @@ class ConcernsScreen(Screen):
     def _pick_status(self, value: str) -> None:
         self.vm.pick_status(value)
         self._paint_detail()
+
+    def typed(self, name: str, value: str) -> None:
+        """A status-form field changed: into the form the view-model holds now (never a stale copy)."""
+        if self.vm.change is not None:
+            setattr(self.vm.change, name, value or "")
+
+    def has_unsaved(self) -> bool:
+        form = self.vm.change
+        return form is not None and bool(form.note.strip())
+
+    def discard(self) -> None:
+        if self.vm.change is not None:
+            self.vm.change.note = ""
 
     def _change(self, e=None) -> None:
         if self.vm.submit_change():

@@ -52,14 +52,41 @@ class Env:
 
 
 class Screen(ABC):
-    """One screen: a title, a body, optional actions and floating button."""
+    """One screen: a title, a body, optional actions and floating button.
+
+    A screen lives as long as its route is shown: the shell rebuilds its controls (``body``)
+    for a new layout or language but keeps the screen and its view-model, so a form's draft
+    survives; repaints for the app status must change controls in place, never rebuild a field.
+    """
 
     title_key = ""
     tab = "households"
+    focus: Optional[Any] = None  # a form's FormFocus (views/form_focus.py): fields in reading order
+    keeps_draft = False  # a form: kept (not made anew) when the layout or the language changes
 
     def __init__(self, env: Env):
         self.env = env
         self.tr = env.tr
+
+    def relayout(self, env: Env) -> None:
+        """Shown again for another width or language: same view-model, controls built anew."""
+        self.env = env
+        self.tr = env.tr
+
+    def shown(self, first: bool) -> None:
+        """The screen is on the page: focus a form's first field, or again the one that had focus."""
+        if self.focus is not None:
+            if first:
+                self.focus.focus_first()
+            else:
+                self.focus.restore()
+
+    def has_unsaved(self) -> bool:
+        """Typed and not saved: leaving asks first."""
+        return False
+
+    def discard(self) -> None:
+        """The official chose to throw away what was typed."""
 
     @property
     def title(self) -> str:

@@ -8,11 +8,12 @@ import flet as ft
 from app.viewmodels.household_form import VULNERABILITIES, HouseholdFormVM
 from views.area_picker import AreaPicker
 from views.env import Env, Screen
+from views.form_focus import FormFocus
 from views.geo import locate
 from views.theme import GAP
 from views.widgets import (
-    changed_notice, empty_state, field, inner, muted, primary_button, secondary_button, section_title, set_error,
-    tid,
+    changed_notice, draft_offer, empty_state, field, inner, muted, primary_button, secondary_button, section_title,
+    set_error, tid,
 )
 
 TEXT_FIELDS = ("head_name", "head_name_latin", "phone", "members", "address", "gps_lat", "gps_lon")
@@ -20,16 +21,24 @@ TEXT_FIELDS = ("head_name", "head_name_latin", "phone", "members", "address", "g
 
 class HouseholdFormScreen(Screen):
     tab = "households"
+    keeps_draft = True
 
     def __init__(self, env: Env, household_id: Optional[str]):
         super().__init__(env)
-        self.vm = HouseholdFormVM(env.deps.households, env.deps.areas, env.lang, household_id)
+        self.vm = HouseholdFormVM(env.deps.households, env.deps.areas, env.lang, household_id,
+                                  drafts=env.deps.drafts)
         self.title_key = "household_form.edit_title" if household_id else "household_form.new_title"
         self.inputs: dict[str, ft.Control] = {}
         self.area: Optional[AreaPicker] = None
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.gps_note = muted("")
         self.root = ft.Container(padding=16, expand=True)
+        self.focus = FormFocus(env.page)
+        self._discarded = False
+
+    def relayout(self, env: Env) -> None:
+        super().relayout(env)
+        self.vm.lang = self.vm.area.lang = env.lang  # village names in the language now shown
 
     def _field(self, name: str, *, keyboard=ft.KeyboardType.TEXT, multiline=False, helper="",
                col=None) -> ft.Control:
@@ -39,10 +48,11 @@ class HouseholdFormScreen(Screen):
         control = field(self.tr, f"household.{name}", value,
                         error=self.vm.errors.get("gps" if name.startswith("gps_") else name),
                         on_change=lambda e, n=name: self._on_text(n, e.control.value),
-                        on_submit=None if multiline else self._save, identifier=f"household-{name.replace('_', '-')}",
+                        on_submit=None if multiline else self.focus.submit_moves_on(name),
+                        identifier=f"household-{name.replace('_', '-')}",
                         keyboard=keyboard, multiline=multiline, helper_key=helper, col=col)
         self.inputs[name] = control
-        return control
+        return self.focus.track(name, control)
 
     def body(self) -> ft.Control:
         tr, vm = self.tr, self.vm
@@ -54,6 +64,7 @@ class HouseholdFormScreen(Screen):
     def _form(self) -> ft.Control:
         tr, vm = self.tr, self.vm
         self.inputs = {}
+        self.focus.reset()
         wide = {"xs": 12, "md": 6}
         person = ft.ResponsiveRow([
             self._field("head_name", col=wide),
@@ -62,35 +73,42 @@ class HouseholdFormScreen(Screen):
             self._field("members", keyboard=ft.KeyboardType.NUMBER, col=wide),
         ], spacing=GAP, run_spacing=GAP)
         self.area = AreaPicker(tr, vm.area, prefix="village", on_change=self._on_area,
-                               error=vm.errors.get("village_code"), on_submit=self._save, refresh=self.env.refresh)
+                               error=vm.errors.get("village_code"), refresh=self.env.refresh)
+        for name, control in self.area.fields():
+            self.focus.track(name, control)
+        address = self._field("address", multiline=True)
         flags = ft.ResponsiveRow([
-            tid(f"flag-{flag}", ft.Checkbox(
+            self.focus.track(f"flag_{flag}", tid(f"flag-{flag}", ft.Checkbox(
                 label=tr(f"vulnerability.{flag}"), value=flag in vm.fields.vulnerabilities,
                 on_change=lambda e, f=flag: vm.toggle_vulnerability(f, bool(e.control.value))),
-                col={"xs": 12, "sm": 6, "lg": 4})
+                col={"xs": 12, "sm": 6, "lg": 4}), focusable=False)
             for flag in VULNERABILITIES
         ], spacing=4, run_spacing=0)
-        consent = tid("household-consent", ft.Checkbox(
+        consent = self.focus.track("consent", tid("household-consent", ft.Checkbox(
             label=tr("household.consent_to_contact"), value=vm.fields.consent_to_contact,
-            on_change=lambda e: vm.set("consent_to_contact", bool(e.control.value))))
+            on_change=lambda e: vm.set("consent_to_contact", bool(e.control.value)))), focusable=False)
         gps = ft.ResponsiveRow([
             self._field("gps_lat", keyboard=ft.KeyboardType.NUMBER, col={"xs": 6, "md": 4}),
             self._field("gps_lon", keyboard=ft.KeyboardType.NUMBER, col={"xs": 6, "md": 4}),
-            ft.Container(secondary_button(tr("household.gps_button"), self._locate, icon=ft.Icons.MY_LOCATION,
-                                          identifier="gps-button"), col={"xs": 12, "md": 4}),
+            ft.Container(self.focus.track("gps_button", secondary_button(
+                tr("household.gps_button"), self._locate, icon=ft.Icons.MY_LOCATION, identifier="gps-button")),
+                col={"xs": 12, "md": 4}),
         ], spacing=GAP, run_spacing=GAP, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         buttons = ft.Row([
-            primary_button(tr("action.save"), self._save, icon=ft.Icons.SAVE, identifier="save-household"),
-            secondary_button(tr("action.cancel"), self._cancel, identifier="cancel"),
+            self.focus.track("save", primary_button(tr("action.save"), self._save, icon=ft.Icons.SAVE,
+                                                    identifier="save-household")),
+            self.focus.track("cancel", secondary_button(tr("action.cancel"), self._cancel, identifier="cancel")),
         ], spacing=GAP, wrap=True)
         notice: list[ft.Control] = []
         if vm.reloaded:  # refused: changed since opened; the fields now hold the stored values
             notice = [changed_notice(tr, vm.unsaved, lambda code: vm.areas.label(code, vm.lang))]
+        if vm.draft.offered is not None:
+            notice.append(draft_offer(tr, vm.draft.offered.saved_at, self._use_draft, self._drop_draft))
         content = ft.Column([
             *notice,
             section_title(tr("household_form.person")), person,
             section_title(tr("household_form.village")), self.area.control,
-            self._field("address", multiline=True),
+            address,
             section_title(tr("household_form.vulnerability")), flags, consent,
             section_title(tr("household_form.location")), gps, self.gps_note,
             self.form_error, buttons,
@@ -106,7 +124,33 @@ class HouseholdFormScreen(Screen):
             set_error(control, self.tr, None)
 
     def _on_area(self) -> None:
-        self.vm.errors.pop("village_code", None)
+        self.vm.area_changed()
+        for name, control in self.area.fields():  # the dropdowns were built again
+            self.focus.track(name, control)
+        if self.vm.area.village_code:  # a village is chosen: on to the next field
+            self.focus.focus("address")
+
+    def _use_draft(self, e=None) -> None:
+        self.vm.use_draft()
+        self.root.content = self._form()
+        self.focus.focus_first()
+
+    def _drop_draft(self, e=None) -> None:
+        self.vm.draft.drop()
+        self.root.content = self._form()
+        self.focus.focus_first()
+
+    def has_unsaved(self) -> bool:
+        return not self._discarded and self.vm.has_changes
+
+    def discard(self) -> None:
+        self._discarded = True
+        self.vm.draft.drop()
+
+    def dispose(self) -> None:
+        # Left without a word (browser back, app closed): the draft stays and is offered next time.
+        if not self._discarded:
+            self.vm.draft.flush()
 
     def _save(self, e=None) -> None:
         saved = self.vm.submit()

@@ -64,6 +64,10 @@ class Shell:
             bgcolor=ft.Colors.ERROR_CONTAINER, padding=ft.Padding.symmetric(horizontal=16, vertical=10),
         ))
         self._progress = ft.ProgressBar(value=None, height=3, visible=False)
+        # Banner and progress toggle inside this strip, which is always there: Flutter matches
+        # children by position, so the screen's body keeps its place and its fields their state.
+        self._strip = ft.Column([self._banner, self._progress], spacing=0)
+        self._nav: Optional[ft.Control] = None
         self._unsubscribe = deps.status.subscribe(self._status_changed)
 
         page.title = "Phum"
@@ -77,6 +81,7 @@ class Shell:
         page.on_disconnect = lambda e: None
         page.on_close = lambda e: self.dispose()
         page.on_app_lifecycle_state_change = self._on_lifecycle
+        page.on_keyboard_event = self._on_key
 
     # ---------------------------------------------------------------- rendering
 
@@ -95,15 +100,22 @@ class Shell:
         return Env(self.page, self.deps, self.tr, phone=self._phone, navigate=self.go, rerender=self.render,
                    set_language=self.set_language)
 
-    def render(self) -> None:
-        if self.screen is not None:
-            self.screen.dispose()
-        self.screen = screen_for(self.env(), self.route)
+    def render(self, *, keep_screen: bool = False) -> None:
+        """Show the route; ``keep_screen``: the same screen for a new layout or language (its
+        view-model and any draft stay, only its controls are built again)."""
+        first = not (keep_screen and self.screen is not None and self.screen.keeps_draft)
+        if first:
+            if self.screen is not None:
+                self.screen.dispose()
+            self.screen = screen_for(self.env(), self.route)
+        else:
+            self.screen.relayout(self.env())
         self._sync_icons: list[ft.Icon] = []
         self.page.views.clear()
         self.page.views.append(self._frame(self.screen))
         self._paint_status()
         self.page.update()
+        self.screen.shown(first)
 
     def _frame(self, screen: Screen) -> ft.View:
         tr = self.tr
@@ -117,12 +129,12 @@ class Shell:
             actions=[*screen.actions(), self._badge, ft.Container(width=8)],
             bgcolor=ft.Colors.SURFACE_CONTAINER,
         )
-        body = ft.Column([self._banner, self._progress,
+        body = ft.Column([self._strip,
                           tid("screen-body", ft.Container(screen.body(), expand=True), expand=True)],
                          spacing=0, expand=True)
         tab_index = TABS.index(screen.tab) if screen.tab in TABS else 0
         if self._phone:
-            nav = ft.NavigationBar(
+            nav = self._nav = ft.NavigationBar(
                 selected_index=tab_index, on_change=self._on_tab,
                 destinations=[ft.NavigationBarDestination(icon=self._tab_icon(t, False),
                                                           selected_icon=self._tab_icon(t, True), label=tr(f"nav.{t}"))
@@ -130,7 +142,7 @@ class Shell:
             )
             return ft.View(route=self.route.path, controls=[body], appbar=appbar, navigation_bar=nav,
                            floating_action_button=screen.fab(), padding=0, spacing=0)
-        rail = ft.NavigationRail(
+        rail = self._nav = ft.NavigationRail(
             selected_index=tab_index, on_change=self._on_tab, label_type=ft.NavigationRailLabelType.ALL,
             min_width=88, group_alignment=-1.0,
             destinations=[ft.NavigationRailDestination(icon=self._tab_icon(t, False),
@@ -196,11 +208,53 @@ class Shell:
     # ---------------------------------------------------------------- events
 
     def go(self, route: str) -> None:
+        """Go to ``route``; from a form with typed changes, ask first (keep editing / discard)."""
+        screen = self.screen
+        if screen is not None and route != self.route.path and screen.has_unsaved():
+            self._ask_leave(route)
+            return
         self.page.navigate(route)
+
+    def _ask_leave(self, route: str) -> None:
+        tr, screen = self.tr, self.screen
+
+        def keep(e) -> None:
+            self.page.pop_dialog()
+            self._paint_tab()
+
+        def discard(e) -> None:
+            self.page.pop_dialog()
+            if screen is self.screen and screen is not None:
+                screen.discard()
+            self.page.navigate(route)
+
+        self.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(tr("draft.leave_title")), content=ft.Text(tr("draft.leave_message")),
+            actions=[tid("leave-keep", ft.TextButton(tr("draft.keep_editing"), on_click=keep, height=TOUCH,
+                                                      autofocus=True)),
+                     tid("leave-discard", ft.TextButton(tr("draft.discard"), on_click=discard, height=TOUCH))],
+        ))
+
+    def _paint_tab(self) -> None:
+        """The rail or bar shows the screen's tab again (a tap on another tab was not followed)."""
+        if self._nav is not None and self.screen is not None:
+            self._nav.selected_index = TABS.index(self.screen.tab) if self.screen.tab in TABS else 0
+            try:
+                self.page.update()
+            except RuntimeError:
+                pass
 
     def _on_tab(self, e: ft.ControlEvent) -> None:
         index = int(e.control.selected_index or 0)
         self.go(TAB_ROUTES[TABS[index]])
+
+    def _on_key(self, e: ft.KeyboardEvent) -> None:
+        try:
+            ft.context.disable_auto_update()  # every key comes here: no page diff for it
+        except Exception:  # noqa: BLE001 - outside a session
+            pass
+        if e.key == "Tab" and self.screen is not None and self.screen.focus is not None:
+            self.screen.focus.tab_pressed(bool(e.shift))
 
     def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
         self.route = parse_route(e.route if getattr(e, "route", None) else self.page.route)
@@ -208,14 +262,14 @@ class Shell:
 
     async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
         if self.route.back:
-            await self.page.push_route(self.route.back)
+            self.go(self.route.back)
 
     def _on_resize(self, e: ft.PageResizeEvent) -> None:
         phone = bool(e.width) and e.width <= PHONE_MAX_WIDTH
         if phone != self._phone:
             self._phone = phone
             self.page.theme = theme(phone)
-            self.render()
+            self.render(keep_screen=True)
 
     def _on_lifecycle(self, e) -> None:
         # Android may have frozen Python while hidden: look again as soon as the app is back.
@@ -225,7 +279,7 @@ class Shell:
     def set_language(self, lang: str) -> None:
         self.deps.language_changed(lang)
         self.tr = Translator(self.deps.language())
-        self.render()
+        self.render(keep_screen=True)
 
     def dispose(self) -> None:
         if self._unsubscribe is not None:

@@ -9,36 +9,12 @@ import flet as ft
 from app.services.parsing import InputError, parse_date
 from app.viewmodels.visit_form import CATEGORIES, KINDS, PRIORITIES, ConcernDraft, VisitFormVM
 from views.env import Env, Screen
-from views.theme import GAP, TOUCH
+from views.form_focus import FormFocus
+from views.theme import GAP
 from views.widgets import (
-    card, changed_notice, empty_state, field, icon_button, inner, muted, primary_button, secondary_button,
-    section_title, set_error, tid,
+    ChoiceChips, card, changed_notice, choice_chips, draft_offer, empty_state, field, icon_button, inner, muted,
+    primary_button, secondary_button, section_title, set_error,
 )
-
-
-class ChoiceChips:
-    """One-tap choices (big targets, all visible): better than a menu in a doorway.
-
-    Choosing updates the chips in place, so nothing else on the screen is rebuilt.
-    """
-
-    def __init__(self, tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str):
-        self.on_pick = on_pick
-        self.chips = {value: ft.Chip(label=ft.Text(tr(f"{group}.{value}")), selected=value == selected,
-                                     show_checkmark=True, on_select=lambda e, v=value: self.pick(v),
-                                     height=TOUCH)
-                      for value in values}
-        self.control = ft.Row([tid(f"{prefix}-{v}", chip) for v, chip in self.chips.items()], wrap=True, spacing=6,
-                              run_spacing=6)
-
-    def pick(self, value: str) -> None:
-        for v, chip in self.chips.items():
-            chip.selected = v == value
-        self.on_pick(value)
-
-
-def choice_chips(tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str) -> ft.Control:
-    return ChoiceChips(tr, group, values, selected, on_pick, prefix=prefix).control
 
 
 class ConcernCard:
@@ -85,12 +61,13 @@ class ConcernCard:
 
 class VisitFormScreen(Screen):
     tab = "households"
+    keeps_draft = True
 
     def __init__(self, env: Env, household_id: str, visit_id: Optional[str]):
         super().__init__(env)
         actor = env.deps.account.actor()
         self.vm = VisitFormVM(env.deps.visits, env.deps.households, household_id, official=actor.display_name,
-                              visit_id=visit_id)
+                              visit_id=visit_id, drafts=env.deps.drafts)
         self.title_key = "visit.edit_title" if visit_id else "visit.new_title"
         self.inputs: dict[str, ft.Control] = {}
         self.kind_row = ft.Container()
@@ -98,6 +75,10 @@ class VisitFormScreen(Screen):
         self.cards: dict[int, ConcernCard] = {}
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.root = ft.Container(padding=16, expand=True)
+        self.focus = FormFocus(env.page)
+        self.pickers: dict[str, ft.Control] = {}
+        self.buttons: dict[str, ft.Control] = {}
+        self._discarded = False
 
     def body(self) -> ft.Control:
         tr, vm = self.tr, self.vm
@@ -117,24 +98,54 @@ class VisitFormScreen(Screen):
             self._date_field("follow_up_on", col=wide),
         ], spacing=GAP, run_spacing=GAP)
         notice = [changed_notice(tr, vm.unsaved)] if vm.reloaded else []  # refused: changed since opened
+        if vm.draft.offered is not None:
+            notice.append(draft_offer(tr, vm.draft.offered.saved_at, self._use_draft, self._drop_draft))
+        officials = self._text("officials", helper="visit.officials_help")
+        notes = self._text("notes", multiline=True)
+        self.buttons = {
+            "add_concern": secondary_button(tr("visit.add_concern"), self._add_concern, icon=ft.Icons.ADD,
+                                            identifier="add-concern"),
+            "save": primary_button(tr("visit.save"), self._save, icon=ft.Icons.SAVE, identifier="save-visit"),
+            "cancel": secondary_button(tr("action.cancel"), lambda e: self.env.go(f"/households/{vm.household_id}"),
+                                       identifier="cancel"),
+        }
         content = ft.Column([
             *notice,
             muted(tr("visit.for_household", name=vm.household.head_name)),
             dates,
             section_title(tr("visit.kind")), self.kind_row,
-            self._text("officials", helper="visit.officials_help"),
-            self._text("notes", multiline=True),
-            ft.Row([section_title(tr("visit.concerns")),
-                    secondary_button(tr("visit.add_concern"), self._add_concern, icon=ft.Icons.ADD,
-                                     identifier="add-concern")],
+            officials,
+            notes,
+            ft.Row([section_title(tr("visit.concerns")), self.buttons["add_concern"]],
                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True),
             self.concern_list,
             self.form_error,
-            ft.Row([primary_button(tr("visit.save"), self._save, icon=ft.Icons.SAVE, identifier="save-visit"),
-                    secondary_button(tr("action.cancel"), lambda e: self.env.go(f"/households/{vm.household_id}"),
-                                     identifier="cancel")], wrap=True, spacing=GAP),
+            ft.Row([self.buttons["save"], self.buttons["cancel"]], wrap=True, spacing=GAP),
         ], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self._track()
         return content
+
+    def _track(self) -> None:
+        """The form's fields in reading order, for Enter, Tab and focus after a rebuild."""
+        focus = self.focus
+        focus.reset()
+        for name in ("visited_on", "follow_up_on"):
+            focus.track(name, self.inputs[name])
+            focus.track(f"pick_{name}", self.pickers[name])
+        for i, chip_ in enumerate(self.kind_row.content.controls):
+            focus.track(f"kind_{i}", chip_, focusable=False)
+        focus.track("officials", self.inputs["officials"])
+        focus.track("notes", self.inputs["notes"])
+        focus.track("add_concern", self.buttons["add_concern"])
+        for key, item in self.cards.items():
+            focus.track(f"concern_{key}_remove", item.remove)
+            for i, chip_ in enumerate(item.category.control.controls):
+                focus.track(f"concern_{key}_category_{i}", chip_, focusable=False)
+            focus.track(f"concern_{key}_description", item.description)
+            for i, chip_ in enumerate(item.priority.control.controls):
+                focus.track(f"concern_{key}_priority_{i}", chip_, focusable=False)
+        focus.track("save", self.buttons["save"])
+        focus.track("cancel", self.buttons["cancel"])
 
     # ---------------------------------------------------------------- fields
 
@@ -143,7 +154,8 @@ class VisitFormScreen(Screen):
         shown = str(getattr(self.vm, name)) if value is None else value
         control = field(self.tr, f"visit.{name}", shown, error=self.vm.errors.get(name),
                         on_change=lambda e, n=name: self._on_text(n, e.control.value),
-                        on_submit=None if multiline else self._save, identifier=f"visit-{name.replace('_', '-')}",
+                        on_submit=None if multiline else self.focus.submit_moves_on(name),
+                        identifier=f"visit-{name.replace('_', '-')}",
                         multiline=multiline, helper_key=helper, col=col)
         self.inputs[name] = control
         return control
@@ -153,6 +165,7 @@ class VisitFormScreen(Screen):
         pick = icon_button(ft.Icons.CALENDAR_MONTH, self.tr("visit.pick_date"), lambda e, n=name: self._pick_date(n),
                            identifier=f"pick-{name.replace('_', '-')}")
         text.expand = True
+        self.pickers[name] = pick
         return ft.Row([text, pick], spacing=4, col=col, vertical_alignment=ft.CrossAxisAlignment.START)
 
     def _paint_kind(self) -> None:
@@ -196,10 +209,35 @@ class VisitFormScreen(Screen):
     def _add_concern(self, e=None) -> None:
         self.vm.add_concern()
         self._paint_concerns()
+        self._track()
 
     def _remove(self, key: int) -> None:
         self.vm.remove_concern(key)
         self._paint_concerns()
+        self._track()
+
+    def _use_draft(self, e=None) -> None:
+        self.vm.use_draft()
+        self.cards = {}
+        self.root.content = self._form()
+        self.focus.focus_first()
+
+    def _drop_draft(self, e=None) -> None:
+        self.vm.draft.drop()
+        self.root.content = self._form()
+        self.focus.focus_first()
+
+    def has_unsaved(self) -> bool:
+        return not self._discarded and self.vm.has_changes
+
+    def discard(self) -> None:
+        self._discarded = True
+        self.vm.draft.drop()
+
+    def dispose(self) -> None:
+        # Left without a word (browser back, app closed): the draft stays and is offered next time.
+        if not self._discarded:
+            self.vm.draft.flush()
 
     def _pick_date(self, name: str) -> None:
         try:

@@ -208,3 +208,39 @@ def changed_notice(tr: Translator, edits: list[UnsavedEdit], village_label: Call
                                  color=ft.Colors.ON_ERROR_CONTAINER))
     return tid("changed-notice", ft.Container(ft.Column(lines, spacing=6, tight=True),
                                               bgcolor=ft.Colors.ERROR_CONTAINER, padding=12, border_radius=12))
+
+
+def draft_offer(tr: Translator, saved_at: Any, on_use: Handler, on_drop: Handler) -> ft.Control:
+    """A draft of this form was kept (left unfinished, or the app was closed): offer it back."""
+    return tid("draft-offer", ft.Container(ft.Column([
+        ft.Row([ft.Icon(ft.Icons.RESTORE, color=ft.Colors.ON_SECONDARY_CONTAINER),
+                ft.Text(tr("draft.offer", when=tr.date_time(saved_at)), color=ft.Colors.ON_SECONDARY_CONTAINER,
+                        expand=True)], spacing=8, vertical_alignment=ft.CrossAxisAlignment.START),
+        ft.Row([primary_button(tr("draft.use"), on_use, icon=ft.Icons.RESTORE, identifier="draft-use"),
+                secondary_button(tr("draft.drop"), on_drop, identifier="draft-drop")], spacing=GAP, wrap=True),
+    ], spacing=8, tight=True), bgcolor=ft.Colors.SECONDARY_CONTAINER, padding=12, border_radius=12))
+
+
+class ChoiceChips:
+    """One-tap choices (big targets, all visible): better than a menu in a doorway.
+
+    Choosing updates the chips in place, so nothing else on the screen is rebuilt.
+    """
+
+    def __init__(self, tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str):
+        self.on_pick = on_pick
+        self.chips = {value: ft.Chip(label=ft.Text(tr(f"{group}.{value}")), selected=value == selected,
+                                     show_checkmark=True, on_select=lambda e, v=value: self.pick(v),
+                                     height=TOUCH)
+                      for value in values}
+        self.control = ft.Row([tid(f"{prefix}-{v}", chip) for v, chip in self.chips.items()], wrap=True, spacing=6,
+                              run_spacing=6)
+
+    def pick(self, value: str) -> None:
+        for v, chip in self.chips.items():
+            chip.selected = v == value
+        self.on_pick(value)
+
+
+def choice_chips(tr, group: str, values: list[str], selected: str, on_pick, *, prefix: str) -> ft.Control:
+    return ChoiceChips(tr, group, values, selected, on_pick, prefix=prefix).control

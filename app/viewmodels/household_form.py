@@ -10,7 +10,9 @@ from records.models import Gps, Household, Vulnerability
 from app.services.areas import AreaService
 from app.services.households import ChangedSinceOpened, HouseholdService, SaveFailed
 from app.services.parsing import InputError, parse_decimal
+from app.services.drafts import DraftService, household_key
 from app.viewmodels.area_picker import AreaPickerVM
+from app.viewmodels.drafts import DraftKeeper
 from app.viewmodels.unsaved import UnsavedEdit
 
 VULNERABILITIES = [v.value for v in Vulnerability]
@@ -52,7 +54,7 @@ class HouseholdFields:
 
 class HouseholdFormVM:
     def __init__(self, households: HouseholdService, areas: AreaService, lang: str,
-                 household_id: Optional[str] = None):
+                 household_id: Optional[str] = None, drafts: Optional[DraftService] = None):
         self.households = households
         self.household_id = household_id
         self.areas = areas
@@ -68,26 +70,70 @@ class HouseholdFormVM:
         # After a save refused because the household changed meanwhile: what the official had
         # typed that the reloaded form no longer shows, to make it again.
         self.unsaved: list[UnsavedEdit] = []
+        # The draft: what differs from what the form opened with, kept in the store as typed.
+        self._initial = self.snapshot()
+        self.draft = DraftKeeper(drafts, household_key(household_id), self.changes)
 
     @property
     def is_edit(self) -> bool:
         return self.household_id is not None
 
+    def snapshot(self) -> dict[str, Any]:
+        """Every field as the form holds it (JSON types)."""
+        f = self.fields
+        return {"head_name": f.head_name, "head_name_latin": f.head_name_latin, "phone": f.phone,
+                "members": f.members, "village_code": self.area.village_code, "address": f.address,
+                "vulnerabilities": sorted(f.vulnerabilities), "consent_to_contact": f.consent_to_contact,
+                "gps_lat": f.gps_lat, "gps_lon": f.gps_lon, "gps_accuracy": f.gps_accuracy}
+
+    def changes(self) -> dict[str, Any]:
+        """The fields typed since the form opened (or was last saved); {} when nothing is."""
+        now = self.snapshot()
+        return {name: value for name, value in now.items() if self._initial.get(name) != value}
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes())
+
+    def restore(self, fields: dict[str, Any]) -> None:
+        """Put a kept draft's values back into the fields (only names the form knows)."""
+        for name, value in fields.items():
+            if name == "village_code" and isinstance(value, str):
+                self.area.pick(value)
+            elif name == "vulnerabilities" and isinstance(value, list):
+                self.fields.vulnerabilities = {v for v in value if v in VULNERABILITIES}
+            elif name == "consent_to_contact":
+                self.fields.consent_to_contact = bool(value)
+            elif name in self._initial and isinstance(value, str):
+                setattr(self.fields, name, value)
+
+    def use_draft(self) -> None:
+        fields = self.draft.take_offer()
+        if fields:
+            self.restore(fields)
+
     def set(self, name: str, value: Any) -> None:
         setattr(self.fields, name, value)
         self.errors.pop(_error_field(name), None)  # the official is fixing it: stop shouting
+        self.draft.typed()
+
+    def area_changed(self) -> None:
+        self.errors.pop("village_code", None)
+        self.draft.typed()
 
     def toggle_vulnerability(self, flag: str, on: bool) -> None:
         if on:
             self.fields.vulnerabilities.add(flag)
         else:
             self.fields.vulnerabilities.discard(flag)
+        self.draft.typed()
 
     def set_gps(self, lat: float, lon: float, accuracy_m: Optional[float]) -> None:
         self.fields.gps_lat = f"{lat:.6f}"
         self.fields.gps_lon = f"{lon:.6f}"
         self.fields.gps_accuracy = f"{accuracy_m:.0f}" if accuracy_m is not None else ""
         self.errors.pop("gps", None)
+        self.draft.typed()
 
     def values(self) -> dict[str, Any]:
         """The record's fields from the typed text; raises SaveFailed for what cannot be read."""
@@ -139,6 +185,8 @@ class HouseholdFormVM:
         self.unsaved = []
         self.household_id = self.saved.id
         self.opened = self.saved
+        self.draft.drop()
+        self._initial = self.snapshot()
         return self.saved
 
     def reload(self, fresh: Household) -> None:
@@ -161,6 +209,7 @@ class HouseholdFormVM:
         self.area = AreaPickerVM(self.areas, self.lang, fresh.village_code)
         self.opened = fresh
         self.exists = True
+        self._initial = self.snapshot()  # what was typed is listed in ``unsaved`` beside the stored values
 
     @property
     def reloaded(self) -> bool:

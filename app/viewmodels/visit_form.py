@@ -9,7 +9,9 @@ from records.models import ConcernCategory, Concern, Priority, Record, Visit, Vi
 from app.services.edits import ChangedSinceOpened
 from app.services.households import HouseholdService
 from app.services.parsing import InputError, parse_date, split_names
+from app.services.drafts import DraftService, visit_key
 from app.services.visits import ConcernInput, VisitErrors, VisitService
+from app.viewmodels.drafts import DraftKeeper
 from app.viewmodels.unsaved import UnsavedEdit
 
 CATEGORIES = [c.value for c in ConcernCategory]
@@ -31,7 +33,8 @@ class ConcernDraft:
 
 class VisitFormVM:
     def __init__(self, visits: VisitService, households: HouseholdService, household_id: str, *,
-                 official: str = "", visit_id: Optional[str] = None, today: Callable[[], date] = date.today):
+                 official: str = "", visit_id: Optional[str] = None, today: Callable[[], date] = date.today,
+                 drafts: Optional[DraftService] = None):
         self.visits = visits
         self.household = households.find(household_id)
         self.household_id = household_id
@@ -53,6 +56,51 @@ class VisitFormVM:
             self.kind = VisitKind.household_visit.value
             self.notes = ""
             self.follow_up_on = ""
+        # The draft: what differs from what the form opened with, kept in the store as typed.
+        self._initial = self.snapshot()
+        self.draft = DraftKeeper(drafts, visit_key(household_id, visit_id), self.changes)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every field as the form holds it (JSON types), concerns in screen order."""
+        out: dict[str, Any] = {name: getattr(self, name) for name in VISIT_FIELDS}
+        out["concerns"] = [{"id": d.id, **{n: getattr(d, n) for n in CONCERN_FIELDS}} for d in self.concerns]
+        return out
+
+    def changes(self) -> dict[str, Any]:
+        """The fields typed since the form opened (or was last saved); {} when nothing is."""
+        now = self.snapshot()
+        return {name: value for name, value in now.items() if self._initial.get(name) != value}
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes())
+
+    def restore(self, fields: dict[str, Any]) -> None:
+        """Put a kept draft's values back (the visit's fields; its concerns as they were listed)."""
+        for name in VISIT_FIELDS:
+            if isinstance(fields.get(name), str):
+                setattr(self, name, fields[name])
+        if isinstance(fields.get("concerns"), list):
+            saved = {d.id: d for d in self.concerns if d.id}
+            drafts = []
+            for item in fields["concerns"]:
+                if not isinstance(item, dict):
+                    continue
+                values = {n: str(item.get(n) or "") for n in CONCERN_FIELDS}
+                values["priority"] = values["priority"] or Priority.normal.value
+                known = saved.pop(item.get("id"), None)
+                if known is not None:
+                    for n, v in values.items():
+                        setattr(known, n, v)
+                    drafts.append(known)
+                elif not item.get("id"):
+                    drafts.append(self._draft(**values))
+            self.concerns = drafts + list(saved.values())  # a saved concern is never dropped by a draft
+
+    def use_draft(self) -> None:
+        fields = self.draft.take_offer()
+        if fields:
+            self.restore(fields)
 
     def _show(self, visit: Visit, concerns: list[Concern]) -> None:
         """Fill the form from the stored visit and its concerns (drafts not saved yet are kept)."""
@@ -73,21 +121,25 @@ class VisitFormVM:
     def set(self, name: str, value: Any) -> None:
         setattr(self, name, value)
         self.errors.pop(name, None)
+        self.draft.typed()
 
     def add_concern(self) -> ConcernDraft:
         draft = self._draft()
         self.concerns.append(draft)
+        self.draft.typed()
         return draft
 
     def remove_concern(self, key: int) -> None:
         # A saved concern is part of the record: it is closed through its status, not deleted here.
         self.concerns = [c for c in self.concerns if c.key != key or c.id]
+        self.draft.typed()
 
     def set_concern(self, key: int, name: str, value: Any) -> None:
         for draft in self.concerns:
             if draft.key == key:
                 setattr(draft, name, value)
                 draft.errors.pop(name, None)
+        self.draft.typed()
 
     def _values(self) -> tuple[dict[str, Any], dict[str, str]]:
         errors: dict[str, str] = {}
@@ -134,6 +186,8 @@ class VisitFormVM:
         for draft, concern in zip(self.concerns, concerns):
             draft.id = concern.id
         self.opened = [visit, *concerns]
+        self.draft.drop()
+        self._initial = self.snapshot()
         return True
 
     def reload(self) -> None:
@@ -155,6 +209,9 @@ class VisitFormVM:
             unsaved += [UnsavedEdit(name, getattr(mine, name), concern=number) for name in CONCERN_FIELDS
                         if getattr(mine, name) not in (before[name], getattr(draft, name))]
         self.unsaved = unsaved
+        # What was typed is listed in ``unsaved`` beside the stored values; new concerns stay unsaved.
+        self._initial = self.snapshot()
+        self._initial["concerns"] = [c for c in self._initial["concerns"] if c["id"]]
 
     @property
     def reloaded(self) -> bool:

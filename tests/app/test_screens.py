@@ -65,7 +65,9 @@ def test_new_household_invalid_phone_then_valid(ctx, store):
         assert store.households.count() == 0 and s.route == "/households/new"
         s.type("household-phone", "០១២ ៣៤៥ ៦៧៨")
         assert s.get("household-phone").error is None  # fixing the field clears its message
-        s.submit("household-phone")  # Enter saves
+        s.submit("household-phone")  # Enter moves on to the next field: it never leaves the form
+        assert s.route == "/households/new" and store.households.count() == 0
+        s.click("save-household")
         saved = store.households.all()[0]
         assert s.route == f"/households/{saved.id}" and saved.phone == "+85512345678"
         assert ctx.status.pending == 1

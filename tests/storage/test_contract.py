@@ -297,3 +297,19 @@ def test_the_write_lock_keeps_a_save_edit_out_until_the_holder_is_done(store):
         store.write_lock.release()
     worker.join(5)
     assert done.is_set() and store.households.get(h.id).members == 9
+
+
+def test_a_draft_is_kept_apart_from_the_records_and_never_in_the_outbox(store, reopen):
+    h = household()
+    store.save(h)
+    store.drafts.put("household:new", {"head_name": "ស្រី សុខលាភ", "vulnerabilities": ["idpoor"]})
+    store.drafts.put(f"household:{h.id}", {"members": "4"})
+    store = reopen(store)
+    assert store.drafts.keys() == sorted(["household:new", f"household:{h.id}"])
+    assert store.drafts.find("household:new") == {"head_name": "ស្រី សុខលាភ", "vulnerabilities": ["idpoor"]}
+    assert store.households.count() == 1 and store.households.get(h.id).members == h.members
+    assert store.households.ids_in_state(SyncState.pending) == [h.id]  # the drafts are not in the outbox
+    store.drafts.remove("household:new")
+    store.drafts.remove("household:new")  # gone already: nothing to do
+    store = reopen(store)
+    assert store.drafts.keys() == [f"household:{h.id}"] and store.drafts.find("household:new") is None
