@@ -70,7 +70,8 @@ class HouseholdsScreen(Screen):
         else:
             self.area_chip.controls = []
             self.area_chip.visible = False
-        self.summary.value = tr("households.count", count=vm.total)
+        self.summary.value = (tr("fieldcheck.households_found", count=vm.found, total=tr.number(vm.total))
+                              if vm.filtered else tr("households.count", count=vm.total))
         if vm.empty_state == "no_households":
             self.list.controls = [empty_state(
                 ft.Icons.HOLIDAY_VILLAGE_OUTLINED, tr("households.empty_title"), tr("households.empty_message"),

@@ -51,6 +51,9 @@ class HouseholdService:
     def count(self) -> int:
         return self.store.households.count()
 
+    def count_matching(self, text: str = "", *, area_code: str = "") -> int:
+        return self.store.households.count_matching(text, area_code=area_code)
+
     def search(self, text: str = "", *, area_code: str = "", limit: int = 50) -> list[HouseholdRow]:
         found = self.store.households.search(text, area_code=area_code, limit=limit)
         open_counts = self.store.concerns.open_counts() if found else {}
