@@ -10,7 +10,7 @@ from app.i18n import Translator
 from app.routes import TABS, Route, parse_route
 from app.screen_deps import ScreenDeps
 from views.env import Env, Screen
-from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, theme
+from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, locales, theme
 from views.widgets import icon_button, tid
 
 TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "sync": "/sync", "settings": "/settings"}
@@ -70,6 +70,7 @@ class Shell:
         page.fonts = dict(FONTS)
         page.theme = theme(self._phone)
         page.theme_mode = ft.ThemeMode.LIGHT
+        page.locale_configuration = locales(self.tr.lang)
         page.padding = 0
         page.on_route_change = self._on_route_change
         page.on_view_pop = self._on_view_pop
@@ -225,6 +226,7 @@ class Shell:
     def set_language(self, lang: str) -> None:
         self.deps.language_changed(lang)
         self.tr = Translator(self.deps.language())
+        self.page.locale_configuration = locales(self.tr.lang)
         self.render()
 
     def dispose(self) -> None:

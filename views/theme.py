@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.i18n import LOCALES, locale_of
+
 FONT_FAMILY = "NotoSansKhmer"
 FONTS = {
     FONT_FAMILY: "fonts/NotoSansKhmer-Regular.ttf",
@@ -45,3 +47,9 @@ def theme(phone: bool = True) -> ft.Theme:
     transitions = ft.PageTransitionsTheme(android=none, ios=none, linux=none, macos=none, windows=none)
     return ft.Theme(color_scheme_seed=SEED, font_family=FONT_FAMILY, use_material3=True, visual_density=density,
                     page_transitions=transitions)
+
+
+def locales(lang: str) -> ft.LocaleConfiguration:
+    """Flutter's built-in texts (date picker, text selection) in the UI language: Khmer needs listing."""
+    return ft.LocaleConfiguration(supported_locales=[ft.Locale(*pair) for pair in LOCALES.values()],
+                                  current_locale=ft.Locale(*locale_of(lang)))
