@@ -49,6 +49,8 @@ class HouseholdFormScreen(Screen):
         if vm.is_edit and not vm.exists:
             return empty_state(ft.Icons.SEARCH_OFF, tr("household.not_found"), tr("household.not_found_message"))
         self.root.content = self._form()
+        if vm.errors:  # a record the server refused: its field is marked as the form opens
+            self._show_errors()
         return self.root
 
     def _form(self) -> ft.Control:

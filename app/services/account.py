@@ -44,7 +44,8 @@ class AccountService:
     def actor(self) -> Actor:
         user = self.account.settings.user
         return Actor(username=user.username if user else "", full_name=user.full_name if user else "",
-                     device_id=self.account.device_id, role=user.role if user else "official")
+                     device_id=self.account.device_id, role=user.role if user else "official",
+                     area_code=user.area_code if user else "")
 
     def sign_in(self, server_url: str, username: str, password: str) -> SignedInUser:
         """Blocking (a network call): run it off the UI loop. Raises AccountError."""

@@ -6,6 +6,7 @@ from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
 
+from records.areas import covers
 from records.models import Concern, Household, SyncState, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
 from app.services.edits import ChangedSinceOpened, OnSaved, SaveFailed, ensure_unchanged, nothing_to_do, notify_saved
@@ -50,6 +51,10 @@ class HouseholdService:
 
     def count(self) -> int:
         return self.store.households.count()
+
+    def home_area(self) -> str:
+        """The signed-in user's area ("" = the whole country, or nobody signed in)."""
+        return self.actor().area_code
 
     def count_matching(self, text: str = "", *, area_code: str = "") -> int:
         return self.store.households.count_matching(text, area_code=area_code)
@@ -110,6 +115,9 @@ class HouseholdService:
                     )
             except ValidationError as exc:
                 raise SaveFailed(field_errors(exc)) from None
+            if not covers(actor.area_code, record.village_code):
+                # The server would refuse it at sync ("outside_area"): say so now, at the field.
+                raise SaveFailed({"village_code": "outside_area"})
             saved = self.store.save_edit(record)[0]
         notify_saved(self.on_saved)
         return saved

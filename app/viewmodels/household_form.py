@@ -11,6 +11,7 @@ from app.services.areas import AreaService
 from app.services.households import ChangedSinceOpened, HouseholdService, SaveFailed
 from app.services.parsing import InputError, parse_decimal
 from app.viewmodels.area_picker import AreaPickerVM
+from app.viewmodels.rejected import rejected_field_errors
 from app.viewmodels.unsaved import UnsavedEdit
 
 VULNERABILITIES = [v.value for v in Vulnerability]
@@ -62,8 +63,11 @@ class HouseholdFormVM:
         # The household as shown when the form opened: saving checks nobody changed it since.
         self.opened: Optional[Household] = existing
         self.fields = HouseholdFields.of(existing) if existing else HouseholdFields()
-        self.area = AreaPickerVM(areas, lang, existing.village_code if existing else "")
-        self.errors: dict[str, str] = {}
+        self.home = households.home_area()
+        # A new household starts in the user's own area: its dropdowns offer that area's villages first.
+        self.area = AreaPickerVM(areas, lang, existing.village_code if existing else self.home, home=self.home)
+        # A record the server refused opens with the refused field marked (the reason sync kept).
+        self.errors: dict[str, str] = rejected_field_errors(existing, FIELD_ORDER)
         self.saved: Optional[Household] = None
         # After a save refused because the household changed meanwhile: what the official had
         # typed that the reloaded form no longer shows, to make it again.
@@ -158,7 +162,7 @@ class HouseholdFormVM:
                 unsaved.append(UnsavedEdit(name, mine))
         self.unsaved = unsaved
         self.fields = now
-        self.area = AreaPickerVM(self.areas, self.lang, fresh.village_code)
+        self.area = AreaPickerVM(self.areas, self.lang, fresh.village_code, home=self.home)
         self.opened = fresh
         self.exists = True
 
