@@ -7,6 +7,7 @@ import flet as ft
 
 from app.viewmodels.household_form import VULNERABILITIES, HouseholdFormVM
 from views.area_picker import AreaPicker
+from views.duplicates import duplicates_panel
 from views.env import Env, Screen
 from views.geo import locate
 from views.theme import GAP
@@ -28,6 +29,7 @@ class HouseholdFormScreen(Screen):
         self.inputs: dict[str, ft.Control] = {}
         self.area: Optional[AreaPicker] = None
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.duplicates = ft.Container(visible=False)
         self.gps_note = muted("")
         self.root = ft.Container(padding=16, expand=True)
 
@@ -95,7 +97,7 @@ class HouseholdFormScreen(Screen):
             self._field("address", multiline=True),
             section_title(tr("household_form.vulnerability")), flags, consent,
             section_title(tr("household_form.location")), gps, self.gps_note,
-            self.form_error, buttons,
+            self.form_error, self.duplicates, buttons,
         ], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         return content
 
@@ -118,9 +120,32 @@ class HouseholdFormScreen(Screen):
             self.form_error.visible = True
             self.root.content = self._form()
             return
+        if saved is None and self.vm.duplicates:
+            self._show_duplicates()
+            return
         if saved is None:
             self._show_errors()
             return
+        self._saved(saved)
+
+    def _show_duplicates(self) -> None:
+        self.form_error.visible = False
+        self.duplicates.content = duplicates_panel(
+            self.tr, self.vm.duplicates, village_label=self.vm.village_label,
+            on_open=lambda hid: self.env.go(f"/households/{hid}"), on_different=self._save_different)
+        self.duplicates.visible = True
+
+    def _save_different(self, e=None) -> None:
+        self.duplicates.visible = False
+        saved = self.vm.save_as_different()
+        if saved is None and self.vm.duplicates:
+            self._show_duplicates()
+        elif saved is None:
+            self._show_errors()
+        else:
+            self._saved(saved)
+
+    def _saved(self, saved) -> None:
         self.env.saved()
         self.env.toast("household_form.saved")
         self.env.go(f"/households/{saved.id}")

@@ -60,7 +60,21 @@ class HouseholdService:
         return self.store.households.count_matching(text, area_code=area_code)
 
     def search(self, text: str = "", *, area_code: str = "", limit: int = 50) -> list[HouseholdRow]:
-        found = self.store.households.search(text, area_code=area_code, limit=limit)
+        return self._rows(self.store.households.search(text, area_code=area_code, limit=limit))
+
+    def likely_duplicates(self, values: dict[str, Any], *, household_id: Optional[str] = None) -> list[HouseholdRow]:
+        """Households of the same village with the same phone or name (either script, case, spaces
+        and Khmer/ASCII digits ignored) as the form's ``values``; [] while the values are invalid.
+        Reads the village's rows of the store's index only: cheap on a 50,000-household store."""
+        try:
+            probe = Household.model_validate(values)
+        except ValidationError:
+            return []
+        names = [n for n in (probe.head_name, probe.head_name_latin) if n]
+        found = self.store.households.likely_duplicates(probe.village_code, names, probe.phone or "")
+        return self._rows([h for h in found if h.id != household_id])
+
+    def _rows(self, found: list[Household]) -> list[HouseholdRow]:
         open_counts = self.store.concerns.open_counts() if found else {}
         return [
             HouseholdRow(

@@ -8,7 +8,7 @@ from app.i18n import national_phone
 from records.text import to_ascii_digits
 from records.models import Gps, Household, Vulnerability
 from app.services.areas import AreaService
-from app.services.households import ChangedSinceOpened, HouseholdService, SaveFailed
+from app.services.households import ChangedSinceOpened, HouseholdRow, HouseholdService, SaveFailed
 from app.services.parsing import InputError, parse_decimal
 from app.viewmodels.area_picker import AreaPickerVM
 from app.viewmodels.rejected import rejected_field_errors
@@ -72,6 +72,9 @@ class HouseholdFormVM:
         # After a save refused because the household changed meanwhile: what the official had
         # typed that the reloaded form no longer shows, to make it again.
         self.unsaved: list[UnsavedEdit] = []
+        # Before a new household is saved: households of its village that look like the same one.
+        self.duplicates: list[HouseholdRow] = []
+        self._not_these: set[str] = set()  # ids the official said are a different household
 
     @property
     def is_edit(self) -> bool:
@@ -129,6 +132,11 @@ class HouseholdFormVM:
         """
         try:
             values = self.values()
+            if not self.is_edit:
+                found = self.households.likely_duplicates(values)
+                if any(row.id not in self._not_these for row in found):
+                    self.duplicates, self.errors = found, {}
+                    return None  # the screen asks: open that one, or it is a different household
             self.saved = self.households.save(values, household_id=self.household_id, opened=self.opened)
         except ChangedSinceOpened as exc:
             self.reload(exc.fresh)
@@ -141,9 +149,19 @@ class HouseholdFormVM:
             return None
         self.errors = {}
         self.unsaved = []
+        self.duplicates = []
         self.household_id = self.saved.id
         self.opened = self.saved
         return self.saved
+
+    def save_as_different(self) -> Optional[Household]:
+        """The official says the listed households are another one: save this one anyway."""
+        self._not_these |= {row.id for row in self.duplicates}
+        self.duplicates = []
+        return self.submit()
+
+    def village_label(self, row: HouseholdRow) -> str:
+        return self.areas.label(row.village_code, self.lang, depth=2)
 
     def reload(self, fresh: Household) -> None:
         """Show ``fresh`` (the stored copy); keep aside the typed values it does not hold."""
