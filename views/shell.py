@@ -37,6 +37,10 @@ def screen_for(env: Env, route: Route) -> Screen:
         "sync": lambda: sync_screen.SyncScreen(env),
         "settings": lambda: settings.SettingsScreen(env),
     }
+    if route.shows_records and env.deps.account.records_hidden:
+        from views.signed_out import SignedOutScreen
+
+        return SignedOutScreen(env, route.tab)  # the records stay on the device, closed until a sign-in
     factory = factories.get(route.name)
     return factory() if factory else households.NotFoundScreen(env)
 
@@ -99,6 +103,7 @@ class Shell:
     def render(self) -> None:
         if self.screen is not None:
             self.screen.dispose()
+        self._hidden = self.deps.account.records_hidden
         self.screen = screen_for(self.env(), self.route)
         self._sync_icons: list[ft.Icon] = []
         self.page.views.clear()
@@ -186,6 +191,9 @@ class Shell:
             self.dispose()  # the session is gone
 
     async def _apply_status(self) -> None:
+        if self.route.shows_records and self.deps.account.records_hidden != getattr(self, "_hidden", False):
+            self.render()  # signed out (or in) in another window: open or close the records here too
+            return
         self._paint_status()
         if self.screen is not None:
             self.screen.status_changed()
