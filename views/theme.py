@@ -21,6 +21,9 @@ SEED = "#1F6F5C"  # rice-field green: calm, readable in sunlight
 PHONE_MAX_WIDTH = 600
 TOUCH = 48  # minimum touch target (Material / WCAG)
 GAP = 12
+# Room below a list under the phone's add button (extended FAB 56 px + its 16 px margin + a gap):
+# scrolled to its end, the last row is above the button, not under it.
+FAB_CLEARANCE = 96
 
 SYNC_COLORS = {
     "pending": ft.Colors.AMBER_800,
