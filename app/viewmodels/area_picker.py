@@ -72,6 +72,8 @@ class AreaPickerVM:
         # Narrow to what is chosen above; once a village is chosen, typing starts a fresh search.
         within = "" if self.selected["village"] else (
             self.selected["commune"] or self.selected["district"] or self.selected["province"])
+        if within and within == self.home:
+            within = ""  # still in the user's own area: theirs come first, the rest of the country after, marked
         if not clean_text(text):
             self.matches = []
         else:

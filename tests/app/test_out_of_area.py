@@ -87,3 +87,12 @@ def test_a_refusal_naming_no_form_field_is_shown_for_the_whole_form(service, sto
     store.save(refused)
     vm = HouseholdFormVM(service, AreaService(store.areas), "en", refused.id)
     assert vm.errors == {"__all__": "forbidden_role"}
+
+
+def test_from_the_users_own_area_a_village_elsewhere_can_still_be_found_and_is_marked(service, store):
+    vm = HouseholdFormVM(service, AreaService(store.areas), "en")
+    found = vm.area.filter("Phum Muoy")  # villages of other districts only
+    assert found and all(o.outside for o in found)
+    inside = vm.area.filter("Trang")  # in the district and elsewhere: the district's first
+    assert not inside[0].outside and inside[0].code.startswith(HOME)
+    assert any(o.outside for o in inside)
