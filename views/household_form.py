@@ -29,7 +29,7 @@ class HouseholdFormScreen(Screen):
         self.inputs: dict[str, ft.Control] = {}
         self.area: Optional[AreaPicker] = None
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
-        self.duplicates = ft.Container(visible=False)
+        self.duplicates = ft.Container(visible=False, key=ft.ScrollKey("duplicates"))
         self.gps_note = muted("")
         self.root = ft.Container(padding=16, expand=True)
 
@@ -134,6 +134,16 @@ class HouseholdFormScreen(Screen):
             self.tr, self.vm.duplicates, village_label=self.vm.village_label,
             on_open=lambda hid: self.env.go(f"/households/{hid}"), on_different=self._save_different)
         self.duplicates.visible = True
+        self.env.page.run_task(self._scroll_to_duplicates)
+
+    async def _scroll_to_duplicates(self) -> None:
+        # Enter in the first field saves too: bring the question into view wherever the official is.
+        form = self.root.content
+        try:
+            self.env.page.update()
+            await form.scroll_to(scroll_key="duplicates", duration=200)
+        except (RuntimeError, TimeoutError):
+            pass  # the form was left meanwhile
 
     def _save_different(self, e=None) -> None:
         self.duplicates.visible = False
