@@ -96,3 +96,16 @@ def test_from_the_users_own_area_a_village_elsewhere_can_still_be_found_and_is_m
     inside = vm.area.filter("Trang")  # in the district and elsewhere: the district's first
     assert not inside[0].outside and inside[0].code.startswith(HOME)
     assert any(o.outside for o in inside)
+
+
+@pytest.mark.parametrize("lang, width", [("km", 390), ("en", 1280)])
+def test_the_edit_screen_of_a_refused_household_shows_why_at_the_village(ctx, store, lang, width):
+    from tests.app.flet_session import app_session
+
+    refused = sok_dara(village_code=ELSEWHERE).model_copy(update={
+        "sync_state": SyncState.rejected,
+        "sync_error": {"code": "outside_area", "reason": "This record is outside your area.", "field": "village_code"}})
+    store.save(refused)
+    ctx.set_language(lang)
+    with app_session(ctx, route=f"/households/{refused.id}/edit", width=width) as s:
+        assert Translator(lang).error("outside_area") in s.texts()
