@@ -18,6 +18,15 @@ KHMER_MONTHS = ("មករា", "កុម្ភៈ", "មីនា", "មេស
 ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# Flutter's own widgets (the date picker's month names, weekdays, buttons) take a locale, not our keys.
+LOCALES = {"km": ("km", "KH"), "en": ("en", "US")}
+
+
+def locale_of(lang: str) -> tuple[str, str]:
+    """(language, country) for Flutter's built-in localisations of a UI language."""
+    return LOCALES.get(lang, LOCALES[DEFAULT_LANGUAGE])
+
+
 def to_khmer_digits(text: str) -> str:
     return text.translate(_TO_KHMER_DIGITS)
 

@@ -39,6 +39,11 @@ class Route:
         return self.name if self.name in TABS else "households"
 
     @property
+    def shows_records(self) -> bool:
+        """Households, visits or concerns: closed while signed out (the sync and settings tabs are not)."""
+        return self.name.startswith(("household", "visit", "concern"))
+
+    @property
     def back(self) -> Optional[str]:
         """Where the back arrow leads; None on the top-level screens."""
         if self.name in ("household_new",):

@@ -46,6 +46,7 @@ ERROR_CODES: dict[str, str] = {
     "officials_required": "Name at least one official present.",
     "description_empty": "Describe the concern.",
     "choice_invalid": "Choose one of the listed options.",
+    "outside_area": "This record is outside your area.",  # the server's push code, also refused at entry
 }
 
 MAX_NAME = 120

@@ -137,6 +137,12 @@ class DocHouseholds(DocRecords, HouseholdRepository):
     def search(self, text: str, *, area_code: str = "", limit: int = 50) -> list[Household]:
         return self._records(self.index.search(text, area_code=area_code, limit=limit))
 
+    def count_matching(self, text: str, *, area_code: str = "") -> int:
+        return self.index.count(text, area_code=area_code)
+
+    def likely_duplicates(self, village_code: str, names: list[str], phone: str) -> list[Household]:
+        return self._records(self.index.likely_duplicates(village_code, names, phone))
+
     def in_area(self, area_code: str) -> list[Household]:
         return self._records(self.index.in_area(area_code))
 

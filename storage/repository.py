@@ -159,6 +159,14 @@ class HouseholdRepository(RecordRepository[Household]):
         """
 
     @abstractmethod
+    def count_matching(self, text: str, *, area_code: str = "") -> int:
+        """How many households ``search`` finds with no limit."""
+
+    @abstractmethod
+    def likely_duplicates(self, village_code: str, names: list[str], phone: str) -> list[Household]:
+        """Households of one village with the same phone or name (case, spaces, digits ignored)."""
+
+    @abstractmethod
     def in_area(self, area_code: str) -> list[Household]:
         """Households whose village code starts with ``area_code`` (village/commune/district/province)."""
 

@@ -24,6 +24,11 @@ def household_keys(doc: Mapping[str, Any]) -> tuple[str, str]:
     return names, phone[1:] + "\n" + national
 
 
+def _compact(name: str) -> str:
+    """A name as duplicates are compared: case-folded, ASCII digits, no spaces at all."""
+    return "".join(search_key(name).split())
+
+
 class _Haystack:
     """Many short texts joined into one string, so that finding a substring in all of them is
     one ``str.find`` scan in C rather than a Python loop over the rows."""
@@ -114,6 +119,29 @@ class HouseholdIndex:
             ):
                 found.add(rid)
         return [rid for _, rid in heapq.nsmallest(limit, ((rows[rid][3], rid) for rid in found))]
+
+    def count(self, text: str, *, area_code: str = "") -> int:
+        """How many households ``search`` would find without a limit (the list's "N found")."""
+        if not search_key(text):
+            return len(self._rows) if not area_code else len(self.in_area(area_code))
+        return len(self.search(text, area_code=area_code, limit=len(self._rows) or 1))
+
+    def likely_duplicates(self, village_code: str, names: Iterable[str], phone: str) -> list[str]:
+        """Ids in ``village_code`` with the same phone, or a name equal to one of ``names`` in either
+        script's field, ignoring case, spaces and Khmer/ASCII digits. Reads one village's rows only."""
+        wanted = {_compact(n) for n in names if _compact(n)}
+        digits = digits_only(phone)
+        national = "0" + digits[3:] if digits.startswith("855") else digits
+        out = []
+        for rid in sorted(self._by_village.get(village_code, set()).copy()):
+            row = self._rows.get(rid)
+            if row is None:
+                continue
+            same_name = any(_compact(n) in wanted for n in row[0].split("\n"))
+            same_phone = any(len(p) >= 6 and p in row[1].split("\n") for p in (digits, national))
+            if same_name or same_phone:
+                out.append(rid)
+        return out
 
     def in_area(self, area_code: str) -> list[str]:
         return [rid for village, ids in list(self._by_village.items()) if village.startswith(area_code)

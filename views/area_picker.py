@@ -30,12 +30,14 @@ class AreaPicker:
         ))
         self.matches = ft.Column(spacing=0)
         self.chosen = ft.Text("", weight=ft.FontWeight.W_600)
+        self.outside = tid(f"{prefix}-outside", ft.Text("", color=ft.Colors.ERROR))
         self.error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.dropdowns = ft.ResponsiveRow(spacing=8, run_spacing=8)
         self.set_error(error)
         self._paint_dropdowns()
         self._paint_chosen()
-        self.control = ft.Column([self.search, self.matches, self.chosen, self.error, self.dropdowns], spacing=8,
+        self.control = ft.Column([self.search, self.matches, self.chosen, self.outside, self.error, self.dropdowns],
+                                 spacing=8,
                                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
     def fields(self) -> list[tuple[str, ft.Control]]:
@@ -50,6 +52,8 @@ class AreaPicker:
     def _paint_chosen(self) -> None:
         label = self.vm.label()
         self.chosen.value = self.tr("area.chosen", area=label) if label else self.tr("area.none_chosen")
+        inner(self.outside).value = self.tr("fieldcheck.outside_home", area=self.vm.home_label())
+        self.outside.visible = self.vm.outside_home  # on the wrapper (see widgets.icon_button)
 
     def _paint_dropdowns(self) -> None:
         controls = []
@@ -67,8 +71,12 @@ class AreaPicker:
         found = self.vm.filter(e.control.value or "")
         rows = []
         for i, option in enumerate(found):
+            context = ft.Text(option.context, size=12)
+            if option.outside:
+                context = ft.Column([context, ft.Text(self.tr("fieldcheck.outside_match"), size=12,
+                                                      color=ft.Colors.ERROR)], spacing=0, tight=True)
             rows.append(tid(f"{self.prefix}-match-{i}", ft.ListTile(
-                title=ft.Text(option.name), subtitle=ft.Text(option.context, size=12), min_vertical_padding=6,
+                title=ft.Text(option.name), subtitle=context, min_vertical_padding=6,
                 on_click=lambda e, code=option.code: self.pick(code),
             )))
         if (e.control.value or "").strip() and not found:

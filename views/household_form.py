@@ -7,6 +7,7 @@ import flet as ft
 
 from app.viewmodels.household_form import VULNERABILITIES, HouseholdFormVM
 from views.area_picker import AreaPicker
+from views.duplicates import duplicates_panel
 from views.env import Env, Screen
 from views.form_focus import FormFocus
 from views.geo import locate
@@ -31,6 +32,7 @@ class HouseholdFormScreen(Screen):
         self.inputs: dict[str, ft.Control] = {}
         self.area: Optional[AreaPicker] = None
         self.form_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.duplicates = ft.Container(visible=False, key=ft.ScrollKey("duplicates"))
         self.gps_note = muted("")
         self.root = ft.Container(padding=16, expand=True)
         self.focus = FormFocus(env.page)
@@ -59,6 +61,8 @@ class HouseholdFormScreen(Screen):
         if vm.is_edit and not vm.exists:
             return empty_state(ft.Icons.SEARCH_OFF, tr("household.not_found"), tr("household.not_found_message"))
         self.root.content = self._form()
+        if vm.errors:  # a record the server refused: its field is marked as the form opens
+            self._show_errors()
         return self.root
 
     def _form(self) -> ft.Control:
@@ -111,7 +115,7 @@ class HouseholdFormScreen(Screen):
             address,
             section_title(tr("household_form.vulnerability")), flags, consent,
             section_title(tr("household_form.location")), gps, self.gps_note,
-            self.form_error, buttons,
+            self.form_error, self.duplicates, buttons,
         ], spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         return content
 
@@ -160,9 +164,42 @@ class HouseholdFormScreen(Screen):
             self.form_error.visible = True
             self.root.content = self._form()
             return
+        if saved is None and self.vm.duplicates:
+            self._show_duplicates()
+            return
         if saved is None:
             self._show_errors()
             return
+        self._saved(saved)
+
+    def _show_duplicates(self) -> None:
+        self.form_error.visible = False
+        self.duplicates.content = duplicates_panel(
+            self.tr, self.vm.duplicates, village_label=self.vm.village_label,
+            on_open=lambda hid: self.env.go(f"/households/{hid}"), on_different=self._save_different)
+        self.duplicates.visible = True
+        self.env.page.run_task(self._scroll_to_duplicates)
+
+    async def _scroll_to_duplicates(self) -> None:
+        # Enter in the first field saves too: bring the question into view wherever the official is.
+        form = self.root.content
+        try:
+            self.env.page.update()
+            await form.scroll_to(scroll_key="duplicates", duration=200)
+        except (RuntimeError, TimeoutError):
+            pass  # the form was left meanwhile
+
+    def _save_different(self, e=None) -> None:
+        self.duplicates.visible = False
+        saved = self.vm.save_as_different()
+        if saved is None and self.vm.duplicates:
+            self._show_duplicates()
+        elif saved is None:
+            self._show_errors()
+        else:
+            self._saved(saved)
+
+    def _saved(self, saved) -> None:
         self.env.saved()
         self.env.toast("household_form.saved")
         self.env.go(f"/households/{saved.id}")

@@ -9,7 +9,7 @@ from app.services.households import HouseholdRow
 from app.viewmodels.household_list import HouseholdListVM
 from views.area_picker import area_dialog
 from views.env import Env, Screen
-from views.theme import GAP, TOUCH
+from views.theme import FAB_CLEARANCE, GAP, TOUCH
 from views.widgets import empty_state, muted, primary_button, secondary_button, sync_mark, tid
 
 
@@ -29,7 +29,7 @@ class HouseholdsScreen(Screen):
         self.area_chip = ft.Row(spacing=4, visible=False)
         self.summary = muted("")
         self.list = ft.ListView(expand=True, spacing=0, on_scroll=self._on_scroll, scroll_interval=150,
-                                padding=ft.Padding.only(bottom=80))
+                                padding=ft.Padding.only(bottom=FAB_CLEARANCE))
         self.sync_settled(env.deps.status.pending)  # what is painted now is up to date
         self._paint()
 
@@ -70,7 +70,8 @@ class HouseholdsScreen(Screen):
         else:
             self.area_chip.controls = []
             self.area_chip.visible = False
-        self.summary.value = tr("households.count", count=vm.total)
+        self.summary.value = (tr("fieldcheck.households_found", count=vm.found, total=tr.number(vm.total))
+                              if vm.filtered else tr("households.count", count=vm.total))
         if vm.empty_state == "no_households":
             self.list.controls = [empty_state(
                 ft.Icons.HOLIDAY_VILLAGE_OUTLINED, tr("households.empty_title"), tr("households.empty_message"),

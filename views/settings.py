@@ -62,7 +62,8 @@ class SettingsScreen(Screen):
                 labelled(tr("settings.area"), self.env.deps.areas.label(user.area_code, self.env.lang, depth=3)
                          if user.area_code else tr("settings.whole_country")),
                 labelled(tr("settings.server_url"), vm.account.server_url),
-                secondary_button(tr("settings.sign_out"), self._sign_out, icon=ft.Icons.LOGOUT, identifier="sign-out"),
+                secondary_button(tr("settings.sign_out"), self._ask_sign_out, icon=ft.Icons.LOGOUT,
+                                 identifier="sign-out"),
             ], spacing=10), identifier="account-card")
             return
         self.inputs = {
@@ -96,6 +97,26 @@ class SettingsScreen(Screen):
         if ok:
             self.env.toast("settings.signed_in")
             self.env.deps.signed_in()
+
+    def _ask_sign_out(self, e=None) -> None:
+        unsent = self.vm.unsent_before_sign_out()
+        if not unsent:
+            self.env.page.run_task(self._sign_out)
+            return
+        page = self.env.page
+
+        async def confirmed(e):
+            page.pop_dialog()
+            await self._sign_out()
+            page.update()
+
+        page.show_dialog(ft.AlertDialog(
+            title=ft.Text(self.tr("fieldcheck.sign_out_title")),
+            content=tid("sign-out-warning", ft.Text(self.tr("fieldcheck.sign_out_unsent", count=unsent))),
+            actions=[tid("sign-out-cancel", ft.TextButton(self.tr("action.cancel"), on_click=lambda e: page.pop_dialog(),
+                                                          height=TOUCH)),
+                     tid("sign-out-confirm", ft.FilledButton(self.tr("fieldcheck.sign_out_anyway"), on_click=confirmed,
+                                                             height=TOUCH))]))
 
     async def _sign_out(self, e=None):
         await self.vm.sign_out()

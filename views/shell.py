@@ -10,7 +10,7 @@ from app.i18n import Translator
 from app.routes import TABS, Route, parse_route
 from app.screen_deps import ScreenDeps
 from views.env import Env, Screen
-from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, theme
+from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, locales, theme
 from views.widgets import icon_button, tid
 
 TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "sync": "/sync", "settings": "/settings"}
@@ -37,6 +37,10 @@ def screen_for(env: Env, route: Route) -> Screen:
         "sync": lambda: sync_screen.SyncScreen(env),
         "settings": lambda: settings.SettingsScreen(env),
     }
+    if route.shows_records and env.deps.account.records_hidden:
+        from views.signed_out import SignedOutScreen
+
+        return SignedOutScreen(env, route.tab)  # the records stay on the device, closed until a sign-in
     factory = factories.get(route.name)
     return factory() if factory else households.NotFoundScreen(env)
 
@@ -74,6 +78,7 @@ class Shell:
         page.fonts = dict(FONTS)
         page.theme = theme(self._phone)
         page.theme_mode = ft.ThemeMode.LIGHT
+        page.locale_configuration = locales(self.tr.lang)
         page.padding = 0
         page.on_route_change = self._on_route_change
         page.on_view_pop = self._on_view_pop
@@ -103,6 +108,7 @@ class Shell:
     def render(self, *, keep_screen: bool = False) -> None:
         """Show the route; ``keep_screen``: the same screen for a new layout or language (its
         view-model and any draft stay, only its controls are built again)."""
+        self._hidden = self.deps.account.records_hidden
         first = not (keep_screen and self.screen is not None and self.screen.keeps_draft)
         if first:
             if self.screen is not None:
@@ -197,6 +203,9 @@ class Shell:
             self.dispose()  # the session is gone
 
     async def _apply_status(self) -> None:
+        if self.route.shows_records and self.deps.account.records_hidden != getattr(self, "_hidden", False):
+            self.render()  # signed out (or in) in another window: open or close the records here too
+            return
         self._paint_status()
         if self.screen is not None:
             self.screen.status_changed()
@@ -279,6 +288,7 @@ class Shell:
     def set_language(self, lang: str) -> None:
         self.deps.language_changed(lang)
         self.tr = Translator(self.deps.language())
+        self.page.locale_configuration = locales(self.tr.lang)
         self.render(keep_screen=True)
 
     def dispose(self) -> None:

@@ -6,6 +6,7 @@ from typing import Optional
 
 import flet as ft
 
+from app.i18n import locale_of
 from app.services.parsing import InputError, parse_date
 from app.viewmodels.visit_form import CATEGORIES, KINDS, PRIORITIES, ConcernDraft, VisitFormVM
 from views.env import Env, Screen
@@ -259,7 +260,7 @@ class VisitFormScreen(Screen):
             value=datetime.combine(current, datetime.min.time()) if current else datetime.now(),
             first_date=datetime(2000, 1, 1), last_date=datetime(datetime.now().year + 2, 12, 31),
             on_change=picked, help_text=self.tr(f"visit.{name}"), cancel_text=self.tr("action.cancel"),
-            confirm_text=self.tr("action.ok"),
+            confirm_text=self.tr("action.ok"), locale=ft.Locale(*locale_of(self.tr.lang)),
         ))
 
     def _save(self, e=None) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from records.models import SyncState
 from sync.device import SignedInUser
 from app.services.actor import Actor
 from sync.account import SyncAccount
@@ -18,9 +19,24 @@ class AccountError(Exception):
         self.field = field  # where to show it: server_url, username, password, or "" (under the button)
 
 
+# Store meta: someone signed out, so the device's records are not shown until the next sign-in.
+RECORDS_HIDDEN_KEY = "account.records_hidden"
+UNSENT = (SyncState.pending, SyncState.sending, SyncState.rejected, SyncState.conflict)
+
+
 class AccountService:
     def __init__(self, account: SyncAccount):
         self.account = account
+
+    @property
+    def records_hidden(self) -> bool:
+        """Signed out since the last sign-in: lists and records stay closed (they stay on the device)."""
+        return bool(self.account.store.meta.get(RECORDS_HIDDEN_KEY, False)) and self.user is None
+
+    def unsent_count(self) -> int:
+        """Records on this device the server does not have yet (what signing out leaves behind)."""
+        store = self.account.store
+        return sum(len(repo.ids_in_state(*UNSENT)) for repo in (store.households, store.visits, store.concerns))
 
     @property
     def device_id(self) -> str:
@@ -44,7 +60,8 @@ class AccountService:
     def actor(self) -> Actor:
         user = self.account.settings.user
         return Actor(username=user.username if user else "", full_name=user.full_name if user else "",
-                     device_id=self.account.device_id, role=user.role if user else "official")
+                     device_id=self.account.device_id, role=user.role if user else "official",
+                     area_code=user.area_code if user else "")
 
     def sign_in(self, server_url: str, username: str, password: str) -> SignedInUser:
         """Blocking (a network call): run it off the UI loop. Raises AccountError."""
@@ -59,7 +76,7 @@ class AccountService:
         if not password:
             raise AccountError("required", "password")
         try:
-            return self.account.sign_in(url, username.strip(), password)
+            user = self.account.sign_in(url, username.strip(), password)
         except AuthError:
             raise AccountError("login_failed", "password") from None
         except RetryLater as exc:
@@ -68,7 +85,13 @@ class AccountService:
             raise AccountError(exc.code if exc.code == "tls_failed" else "login_failed") from None
         except SyncError:
             raise AccountError("server_unreachable", "server_url") from None
+        # Someone signed in: the records show again, and the unsent ones go with the next sync (the
+        # server takes those in the user's area; others are refused as outside_area, and kept).
+        self.account.store.meta.set(RECORDS_HIDDEN_KEY, False)
+        return user
 
     def sign_out(self) -> None:
-        """Blocking when the server is reachable (it revokes the token); forgets it here anyway."""
+        """Blocking when the server is reachable (it revokes the token); forgets it here anyway.
+        The records stay on the device, hidden until someone signs in again."""
+        self.account.store.meta.set(RECORDS_HIDDEN_KEY, True)
         self.account.sign_out()

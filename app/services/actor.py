@@ -14,6 +14,7 @@ class Actor:
     full_name: str
     device_id: str
     role: str = "official"  # of the signed-in user (device settings); an official until someone signs in
+    area_code: str = ""  # the signed-in user's area ("" = whole country, or nobody signed in yet)
 
     @property
     def display_name(self) -> str:
@@ -32,6 +33,7 @@ class Actor:
 ActorSource = Callable[[], Actor]
 
 
-def fixed_actor(username: str = "", full_name: str = "", device_id: str = "", role: str = "official") -> ActorSource:
-    actor = Actor(username=username, full_name=full_name, device_id=device_id, role=role)
+def fixed_actor(username: str = "", full_name: str = "", device_id: str = "", role: str = "official",
+                area_code: str = "") -> ActorSource:
+    actor = Actor(username=username, full_name=full_name, device_id=device_id, role=role, area_code=area_code)
     return lambda: actor

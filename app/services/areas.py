@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from records.areas import CODE_LENGTH, LEVELS, parent_code, parents  # noqa: F401  (LEVELS/CODE_LENGTH: for view-models)
+from records.areas import CODE_LENGTH, LEVELS, covers, parent_code, parents  # noqa: F401  (LEVELS/CODE_LENGTH: for view-models)
 from storage.repository import Area, AreaRepository, GazetteerInfo
 
 
@@ -13,6 +13,7 @@ class AreaOption:
     code: str
     name: str  # in the chosen language
     context: str  # the parents, nearest first ("Commune, District, Province"), for villages
+    outside: bool = False  # outside the signed-in user's area: listed after theirs, and marked
 
     @property
     def label(self) -> str:
@@ -50,14 +51,25 @@ class AreaService:
     def children(self, parent_code: Optional[str], lang: str) -> list[AreaOption]:
         return [AreaOption(a.code, a.name(lang), "") for a in self.areas.children(parent_code)]
 
-    def filter_villages(self, text: str, lang: str, *, within: str = "", limit: int = 30) -> list[AreaOption]:
-        """Villages whose Khmer or Latin name (or code) contains ``text``, with their parents."""
-        found = self.areas.search_villages(text, within=within, limit=limit)
+    def filter_villages(self, text: str, lang: str, *, within: str = "", limit: int = 30,
+                        home: str = "") -> list[AreaOption]:
+        """Villages whose Khmer or Latin name (or code) contains ``text``, with their parents.
+
+        With ``home`` (the user's area), its villages come first and the others are marked outside.
+        """
+        if home and home != within and home.startswith(within):  # the user's area lies in what is chosen
+            found = self.areas.search_villages(text, within=home, limit=limit)
+            seen = {v.code for v in found}
+            found += [v for v in self.areas.search_villages(text, within=within, limit=limit)
+                      if v.code not in seen][:limit - len(found)]
+        else:
+            found = self.areas.search_villages(text, within=within, limit=limit)
         parents: dict[str, str] = {}
         out = []
         for village in found:
             commune = parent_code(village.code, "commune")
             if commune not in parents:
                 parents[commune] = self.label(commune, lang, depth=3)
-            out.append(AreaOption(village.code, village.name(lang), parents[commune]))
+            out.append(AreaOption(village.code, village.name(lang), parents[commune],
+                                  outside=bool(home) and not covers(home, village.code)))
         return out

@@ -6,6 +6,7 @@ from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
 
+from records.areas import covers
 from records.models import Concern, Household, SyncState, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
 from app.services.edits import ChangedSinceOpened, OnSaved, SaveFailed, ensure_unchanged, nothing_to_do, notify_saved
@@ -51,8 +52,29 @@ class HouseholdService:
     def count(self) -> int:
         return self.store.households.count()
 
+    def home_area(self) -> str:
+        """The signed-in user's area ("" = the whole country, or nobody signed in)."""
+        return self.actor().area_code
+
+    def count_matching(self, text: str = "", *, area_code: str = "") -> int:
+        return self.store.households.count_matching(text, area_code=area_code)
+
     def search(self, text: str = "", *, area_code: str = "", limit: int = 50) -> list[HouseholdRow]:
-        found = self.store.households.search(text, area_code=area_code, limit=limit)
+        return self._rows(self.store.households.search(text, area_code=area_code, limit=limit))
+
+    def likely_duplicates(self, values: dict[str, Any], *, household_id: Optional[str] = None) -> list[HouseholdRow]:
+        """Households of the same village with the same phone or name (either script, case, spaces
+        and Khmer/ASCII digits ignored) as the form's ``values``; [] while the values are invalid.
+        Reads the village's rows of the store's index only: cheap on a 50,000-household store."""
+        try:
+            probe = Household.model_validate(values)
+        except ValidationError:
+            return []
+        names = [n for n in (probe.head_name, probe.head_name_latin) if n]
+        found = self.store.households.likely_duplicates(probe.village_code, names, probe.phone or "")
+        return self._rows([h for h in found if h.id != household_id])
+
+    def _rows(self, found: list[Household]) -> list[HouseholdRow]:
         open_counts = self.store.concerns.open_counts() if found else {}
         return [
             HouseholdRow(
@@ -107,6 +129,9 @@ class HouseholdService:
                     )
             except ValidationError as exc:
                 raise SaveFailed(field_errors(exc)) from None
+            if not covers(actor.area_code, record.village_code):
+                # The server would refuse it at sync ("outside_area"): say so now, at the field.
+                raise SaveFailed({"village_code": "outside_area"})
             saved = self.store.save_edit(record)[0]
         notify_saved(self.on_saved)
         return saved

@@ -12,9 +12,10 @@ class AreaPickerVM:
 
     FILTER_LIMIT = 10  # enough to spot the village; typing one more letter narrows further
 
-    def __init__(self, areas: AreaService, lang: str, code: str = ""):
+    def __init__(self, areas: AreaService, lang: str, code: str = "", *, home: str = ""):
         self.areas = areas
         self.lang = lang
+        self.home = home  # the signed-in user's area: offered first, villages outside it are marked
         self.selected: dict[str, str] = {level: "" for level in LEVELS}
         self.query = ""
         self.matches: list[AreaOption] = []
@@ -71,11 +72,22 @@ class AreaPickerVM:
         # Narrow to what is chosen above; once a village is chosen, typing starts a fresh search.
         within = "" if self.selected["village"] else (
             self.selected["commune"] or self.selected["district"] or self.selected["province"])
+        if within and within == self.home:
+            within = ""  # still in the user's own area: theirs come first, the rest of the country after, marked
         if not clean_text(text):
             self.matches = []
         else:
-            self.matches = self.areas.filter_villages(text, self.lang, within=within, limit=self.FILTER_LIMIT)
+            self.matches = self.areas.filter_villages(text, self.lang, within=within, limit=self.FILTER_LIMIT,
+                                                      home=self.home)
         return self.matches
+
+    @property
+    def outside_home(self) -> bool:
+        """The chosen village lies outside the user's area (saving it will be refused)."""
+        return bool(self.home and self.village_code and not self.village_code.startswith(self.home))
+
+    def home_label(self) -> str:
+        return self.areas.label(self.home, self.lang, depth=3) if self.home else ""
 
     def label(self) -> str:
         return self.areas.label(self.code, self.lang, depth=4)

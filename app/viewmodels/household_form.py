@@ -8,11 +8,12 @@ from app.i18n import national_phone
 from records.text import to_ascii_digits
 from records.models import Gps, Household, Vulnerability
 from app.services.areas import AreaService
-from app.services.households import ChangedSinceOpened, HouseholdService, SaveFailed
+from app.services.households import ChangedSinceOpened, HouseholdRow, HouseholdService, SaveFailed
 from app.services.parsing import InputError, parse_decimal
 from app.services.drafts import DraftService, household_key
 from app.viewmodels.area_picker import AreaPickerVM
 from app.viewmodels.drafts import DraftKeeper
+from app.viewmodels.rejected import rejected_field_errors
 from app.viewmodels.unsaved import UnsavedEdit
 
 VULNERABILITIES = [v.value for v in Vulnerability]
@@ -64,8 +65,11 @@ class HouseholdFormVM:
         # The household as shown when the form opened: saving checks nobody changed it since.
         self.opened: Optional[Household] = existing
         self.fields = HouseholdFields.of(existing) if existing else HouseholdFields()
-        self.area = AreaPickerVM(areas, lang, existing.village_code if existing else "")
-        self.errors: dict[str, str] = {}
+        self.home = households.home_area()
+        # A new household starts in the user's own area: its dropdowns offer that area's villages first.
+        self.area = AreaPickerVM(areas, lang, existing.village_code if existing else self.home, home=self.home)
+        # A record the server refused opens with the refused field marked (the reason sync kept).
+        self.errors: dict[str, str] = rejected_field_errors(existing, FIELD_ORDER)
         self.saved: Optional[Household] = None
         # After a save refused because the household changed meanwhile: what the official had
         # typed that the reloaded form no longer shows, to make it again.
@@ -73,6 +77,9 @@ class HouseholdFormVM:
         # The draft: what differs from what the form opened with, kept in the store as typed.
         self._initial = self.snapshot()
         self.draft = DraftKeeper(drafts, household_key(household_id), self.changes)
+        # Before a new household is saved: households of its village that look like the same one.
+        self.duplicates: list[HouseholdRow] = []
+        self._not_these: set[str] = set()  # ids the official said are a different household
 
     @property
     def is_edit(self) -> bool:
@@ -171,6 +178,11 @@ class HouseholdFormVM:
         """
         try:
             values = self.values()
+            if not self.is_edit:
+                found = self.households.likely_duplicates(values)
+                if any(row.id not in self._not_these for row in found):
+                    self.duplicates, self.errors = found, {}
+                    return None  # the screen asks: open that one, or it is a different household
             self.saved = self.households.save(values, household_id=self.household_id, opened=self.opened)
         except ChangedSinceOpened as exc:
             self.reload(exc.fresh)
@@ -183,11 +195,21 @@ class HouseholdFormVM:
             return None
         self.errors = {}
         self.unsaved = []
+        self.duplicates = []
         self.household_id = self.saved.id
         self.opened = self.saved
         self.draft.drop()
         self._initial = self.snapshot()
         return self.saved
+
+    def save_as_different(self) -> Optional[Household]:
+        """The official says the listed households are another one: save this one anyway."""
+        self._not_these |= {row.id for row in self.duplicates}
+        self.duplicates = []
+        return self.submit()
+
+    def village_label(self, row: HouseholdRow) -> str:
+        return self.areas.label(row.village_code, self.lang, depth=2)
 
     def reload(self, fresh: Household) -> None:
         """Show ``fresh`` (the stored copy); keep aside the typed values it does not hold."""
@@ -206,7 +228,7 @@ class HouseholdFormVM:
                 unsaved.append(UnsavedEdit(name, mine))
         self.unsaved = unsaved
         self.fields = now
-        self.area = AreaPickerVM(self.areas, self.lang, fresh.village_code)
+        self.area = AreaPickerVM(self.areas, self.lang, fresh.village_code, home=self.home)
         self.opened = fresh
         self.exists = True
         self._initial = self.snapshot()  # what was typed is listed in ``unsaved`` beside the stored values

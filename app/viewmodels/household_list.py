@@ -20,6 +20,7 @@ class HouseholdListVM:
         self.rows: list[HouseholdRow] = []
         self.has_more = False
         self.total = 0
+        self.found = 0  # what the search and area filter match ("12 of 3,400")
         self.refresh()
 
     def refresh(self, *, keep_length: bool = False) -> None:
@@ -31,6 +32,12 @@ class HouseholdListVM:
         self.has_more = len(found) > wanted
         self.rows = found[:wanted]
         self.total = self.households.count()
+        filtered = bool(self.query.strip() or self.area_code)
+        self.found = self.households.count_matching(self.query, area_code=self.area_code) if filtered else self.total
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.query.strip() or self.area_code)
 
     def search(self, text: str) -> None:
         self.query = text

@@ -65,6 +65,10 @@ class SettingsVM:
         self.server_url = self.account.server_url
         return True
 
+    def unsent_before_sign_out(self) -> int:
+        """Records not on the server yet: signing out with any asks first, with this number."""
+        return self.account.unsent_count()
+
     async def sign_out(self) -> None:
         self.busy = True
         try:

@@ -48,6 +48,9 @@ class SyncScreenVM:
         self.reload()
 
     def reload(self) -> None:
+        if self.account.records_hidden:  # signed out: the counts stay, the names of households do not
+            self.rejected, self.conflicts = [], []
+            return
         self.rejected = self.review.rejected()
         self.conflicts = self.review.conflicts()
 

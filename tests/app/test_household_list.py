@@ -79,3 +79,24 @@ def test_ten_thousand_households_list_a_page_at_a_time_and_search_fast(vm, store
     assert screen.empty_state == "no_match"
     # Generous bounds for a loaded CI box; bench/ui_bench.py reports the real figures.
     assert first_render < 1.0 and max(timings) < 0.5, (first_render, timings)
+
+
+def test_the_households_count_follows_the_search_and_the_area_filter(vm, store):
+    store.save(sok_dara(), sok_dara(head_name="កែវ លីណា", head_name_latin="Keo Lina", phone="097 765 4321"),
+               sok_dara(head_name="Far away", head_name_latin=None, phone="", village_code="12010101"))
+    screen = vm("en")
+    assert (screen.found, screen.total, screen.filtered) == (3, 3, False)
+    screen.search("keo")
+    assert (screen.found, screen.total, screen.filtered) == (1, 3, True)
+    screen.search("")
+    screen.area.select("province", "12")
+    screen.apply_area()
+    assert (screen.found, screen.total) == (1, 3)
+
+
+def test_the_count_is_not_capped_by_the_page_of_rows(store, actor):
+    for i in range(7):
+        store.save(sok_dara(head_name=f"សុខ {i}", head_name_latin=f"Sok {i}", phone=f"012 345 67{i}"))
+    screen = HouseholdListVM(HouseholdService(store, actor), AreaService(store.areas), "en", page_size=3)
+    screen.search("sok")
+    assert len(screen.rows) == 3 and screen.has_more and screen.found == 7

@@ -27,7 +27,8 @@ def loop():
 
 @pytest.fixture
 def app(store, tmp_path, loop):
-    server = FakeServer()  # the transport seam: no network, answers like the central server
+    # The transport seam: no network, answers like the central server; the official's area holds VILLAGE.
+    server = FakeServer(area_code=VILLAGE[:4])
     account = SyncAccount(store, settings_path=tmp_path / "device.json", send=server)
     account.sign_in("http://127.0.0.1:8000", "demo-official", "secret")
     ctx = AppContext(store, account, AppConfig(data_dir=tmp_path, poll_s=POLL_S, probe_s=POLL_S))

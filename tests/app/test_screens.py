@@ -179,3 +179,17 @@ def test_list_grows_a_page_at_a_time(ctx, store):
         assert "household-row-49" in s.ids() and "household-row-50" not in s.ids()
         s.type("household-search", "Name 11")
         assert "household-row-9" in s.ids() and "household-row-10" not in s.ids()
+
+
+@pytest.mark.parametrize("lang, locale", [("km", ("km", "KH")), ("en", ("en", "US"))])
+def test_the_date_picker_speaks_the_ui_language(ctx, store, lang, locale):
+    h = sok_dara()
+    store.save(h)
+    ctx.set_language(lang)
+    with app_session(ctx, route=f"/households/{h.id}/visit") as s:
+        assert (s.page.locale_configuration.current_locale.language_code,
+                s.page.locale_configuration.current_locale.country_code) == locale
+        s.click("pick-visited-on")
+        picker = s.page._dialogs.controls[-1]
+        assert isinstance(picker, ft.DatePicker)
+        assert (picker.locale.language_code, picker.locale.country_code) == locale

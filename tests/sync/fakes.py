@@ -28,7 +28,8 @@ def json_response(status: int, body: Any, headers: Optional[dict[str, str]] = No
 
 
 class FakeServer:
-    def __init__(self) -> None:
+    def __init__(self, *, area_code: str = "12") -> None:
+        self.area_code = area_code  # the signed-in user's area, as the login answer names it
         self.records: dict[str, dict[str, Any]] = {}  # id -> {type, server_rev, rev, data, seq}
         self.seq = 0
         self.requests: list[HttpRequest] = []
@@ -76,7 +77,7 @@ class FakeServer:
                 return json_response(401, {"detail": {"code": "login_failed", "reason": "wrong"}})
             return json_response(200, {"token": "token-1", "expires_at": "2099-01-01T00:00:00Z",
                                        "user": {"username": body["username"], "full_name": "", "role": "official",
-                                                "area_code": "12"}})
+                                                "area_code": self.area_code}})
         auth = request.headers.get("Authorization", "")
         if auth.removeprefix("Bearer ") not in self.valid_tokens:
             return json_response(401, {"detail": {"code": "token_invalid", "reason": "sign in"}})

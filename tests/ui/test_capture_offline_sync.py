@@ -90,9 +90,11 @@ def test_field_day_offline_then_sync(browser, tmp_path, size, lang):
             ui.go("/households/new", "household-head-name")
             ui.type("household-head-name", HEAD_NAME)
             ui.type("household-phone", "០១២ ៣៤")
-            ui.type("village-filter", "អូរធំ" if lang == "km" else "Ou Thum")
+            village = "អូរធំ" if lang == "km" else "Ou Thum"
+            ui.type("village-filter", village)
             expect(ui.tid("village-match-0")).to_contain_text("បន្ទាយនាង" if lang == "km" else "Banteay Neang")
-            ui.click_until_shown("village-match-0", tr("area.chosen", area="").rstrip())
+            # The form starts in the official's area ("Chosen: …" shows already): wait for the village.
+            ui.click_until_shown("village-match-0", tr("area.chosen", area=village))
             ui.click("save-household")
             error = ui.page.get_by_text(tr.error("phone_too_short")).first
             expect(error).to_be_visible()
