@@ -14,16 +14,20 @@ import threading
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
+from records.models import ConcernStatus
 from server.auth import Actor
 from server.db import Database
 from server.migrate import upgrade
+from server.office import change_concern_status
 from server.pull import pull
 from server.push import push
 from server.reference import VillageCodes
 from server.schemas import PushRecord
+from server.tables import RecordRow
 from tests.server.client import envelope
-from tests.support.records import household
+from tests.support.records import family, household
 
 pytestmark = pytest.mark.postgres
 
@@ -34,7 +38,7 @@ VILLAGES = ["01020101", "01020102", "01020201", "01030101"]  # two communes of d
 
 
 def _actor(device: str, area: str = "") -> Actor:
-    return Actor(user_id=1, username=device, full_name="", role="supervisor", area_code=area, device_id=device,
+    return Actor(user_id=1, username=device, full_name="Sok Dara", role="supervisor", area_code=area, device_id=device,
                  token_hash="t")
 
 
@@ -135,3 +139,31 @@ def test_devices_editing_one_household_at_once_get_one_accepted_and_the_rest_kep
 
     _run([threading.Thread(target=edit_it, args=(d,)) for d in range(8)])
     assert sorted(answers) == ["accepted"] + ["conflict"] * 7
+
+
+def test_a_status_change_at_the_office_and_a_device_edit_of_one_concern_at_once_lose_neither(pg_db):
+    for n in range(8):  # eight rounds: the two overlap in some
+        h, v, c = family(10 + n)
+        assert {r["status"] for r in push(pg_db, _actor("device-0"), [PushRecord.model_validate(envelope(r))
+                                                                      for r in (h, v, c)], VillageCodes())} == {
+            "accepted"}
+        edited = c.edited(description=f"អណ្ដូងរីង កែ {n}")
+        answers: dict[str, object] = {}
+        barrier = threading.Barrier(2)
+
+        def at_office() -> None:
+            barrier.wait()
+            answers["office"] = change_concern_status(pg_db, _actor("office"), c.id, ConcernStatus.in_progress,
+                                                      "", None)[0]
+
+        def from_device() -> None:
+            barrier.wait()
+            answers["device"] = push(pg_db, _actor("device-0"), [PushRecord.model_validate(envelope(edited, 1))],
+                                     VillageCodes())[0]["status"]
+
+        _run([threading.Thread(target=at_office), threading.Thread(target=from_device)])
+        with pg_db.session() as s:
+            stored = s.execute(select(RecordRow.server_rev, RecordRow.data).where(RecordRow.id == c.id)).one()
+        accepted = 1 + (answers["device"] == "accepted")  # the office's change, and the device's if it came first
+        assert stored.server_rev == 1 + accepted, (n, answers)
+        assert json.loads(stored.data)["status"] == "in_progress"
