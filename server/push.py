@@ -30,7 +30,7 @@ from records.ids import canonical_id
 from records.models import Record, utcnow
 from server.auth import Actor
 from server.db import Database, SerialSession
-from server.push_rules import Answer, Caller, Facts, Rejected, Stored, Verdict, canonical, decide, validate
+from server.push_rules import Answer, Caller, Facts, Prepared, Rejected, Stored, Verdict, decide, prepare
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from server.tables import AREA_LEVELS, AuditEntry, ConflictRevision, RecordRow, area_columns
@@ -47,34 +47,15 @@ _MOVE_CHILD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values
     **{f"{level}_code": bindparam(f"b_{level}_code") for level in AREA_LEVELS})
 _INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_CONFLICT = ConflictRevision.__table__.insert()
-# Without the record's JSON: only a conflict answer and a concern's status check need it (read then).
 _RETRIES = 5  # a batch decided again after losing a race for a new id or a deadlock; more is a real fault
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+# Without the record's JSON: only a conflict answer and a concern's status check need it (read then).
 _COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.household_id, RecordRow.server_rev,
             RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash)
 
 
 class _Raced(Exception):
     """Another batch committed a record this one took for new: decide the batch again."""
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A record validated and encoded before the transaction: (model, canonical JSON, sha256), or why not."""
-
-    model: Optional[Record] = None
-    text: str = ""
-    digest: str = ""
-    rejected: Optional[Rejected] = None
-
-
-def _prepare(item: PushRecord) -> _Prepared:
-    try:
-        model = validate(item)
-        text, digest = canonical(model)
-        return _Prepared(model, text, digest)
-    except Rejected as r:
-        return _Prepared(rejected=r)
 
 
 @dataclass
@@ -140,7 +121,7 @@ class _Batch:
 
     # ------------------------------------------------------------ decisions
 
-    def decide(self, index: int, item: PushRecord, prepared: _Prepared) -> dict:
+    def decide(self, index: int, item: PushRecord, prepared: Prepared) -> dict:
         try:
             if prepared.rejected is not None:
                 raise prepared.rejected
@@ -148,7 +129,7 @@ class _Batch:
         except Rejected as r:
             return _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
 
-    def _decide(self, index: int, item: PushRecord, prepared: _Prepared) -> dict:
+    def _decide(self, index: int, item: PushRecord, prepared: Prepared) -> dict:
         model, text, digest = prepared.model, prepared.text, prepared.digest
         assert model is not None
         existing = self.get(model.id)
@@ -284,7 +265,7 @@ class _Batch:
 def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes) -> list[dict]:
     """Apply a batch from the actor's device (the token's); returns one result per item, in request order."""
     order = sorted(range(len(items)), key=lambda i: (TYPE_ORDER.get(items[i].type, 3), i))
-    prepared = [_prepare(item) for item in items]  # the CPU-heavy part, outside the transaction
+    prepared = [prepare(item) for item in items]  # the CPU-heavy part, outside the transaction
     for attempt in range(1, _RETRIES + 1):
         try:
             return _push_once(db, actor, items, villages, order, prepared)
@@ -296,7 +277,7 @@ def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageC
 
 
 def _push_once(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes, order: list[int],
-               prepared: list[_Prepared]) -> list[dict]:
+               prepared: list[Prepared]) -> list[dict]:
     results: list[Optional[dict]] = [None] * len(items)
     with db.serial() as tx:
         batch = _Batch(tx, actor, villages.current(tx.session))
