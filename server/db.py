@@ -1,9 +1,20 @@
 """Database engine and transactions: SQLite (WAL) by default, PostgreSQL with the same code.
 
-Every change that gets a pull sequence number runs in a *serial* transaction: on SQLite
-BEGIN IMMEDIATE, on PostgreSQL a row lock on the 'seq' counter taken first. So such
-transactions commit one after another, in seq order, and a pull cursor never skips a
-change that committed late.
+Every change that gets a pull sequence number (seq) runs in a *serial* transaction, and a
+pull never reads past `committed_seq`: the highest seq below which every change has
+committed or never will. So a pull cursor, which only moves up to it, never skips a change
+that commits late. How each backend keeps that (docs/server.md "How changes are numbered"):
+
+- SQLite has one writer at a time (BEGIN IMMEDIATE): the `seq` counter row is incremented
+  and committed with the change, so the counter itself is the committed horizon.
+- PostgreSQL lets batches commit in parallel. A transaction's seqs are
+  `base + (xid << 20) + n` (n = 1, 2, … within it), where xid is its transaction id and base
+  the `seq` counter row's value, which PostgreSQL never changes (it lifts the numbers above
+  any given out before). Every transaction with an xid below the oldest still running one
+  (`pg_snapshot_xmin`) has finished, and every transaction still to commit has an xid at
+  least that; so `base + (xmin << 20) - 1` is the committed horizon. The counter row is
+  only read, FOR SHARE: concurrent pushes do not wait for each other, and `exclusive()`
+  (a gazetteer load) waits for the pushes in flight and holds new ones for its short check.
 """
 from __future__ import annotations
 
@@ -11,13 +22,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.tables import Counter
 
 SEQ = "seq"
+XID_SHIFT = 20  # seqs per PostgreSQL transaction: 2**20 - 1 (a batch has at most 500 records and their children)
+
+_PG_BASE_XID = text("SELECT pg_current_xact_id()::text::bigint")
+_PG_COMMITTED = text(f"SELECT value + (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {XID_SHIFT}) - 1 "
+                     "FROM counters WHERE name = :name")
 
 
 def normalize_url(url: str) -> str:
@@ -80,24 +96,46 @@ class Database:
     def serial(self) -> Iterator["SerialSession"]:
         """A transaction that may allocate pull sequence numbers (see module doc)."""
         with self._serial_sessions() as session, session.begin():
-            counter = session.execute(
-                select(Counter).where(Counter.name == SEQ).with_for_update()
-            ).scalar_one()
-            serial = SerialSession(session, counter.value)
-            yield serial
-            counter.value = serial.last_seq
+            counter = select(Counter.value).where(Counter.name == SEQ)
+            if self.is_sqlite:
+                value = session.execute(counter).scalar_one()
+                serial = SerialSession(session, value)
+                yield serial
+                if serial.last_seq != value:
+                    session.execute(Counter.__table__.update().where(Counter.name == SEQ)
+                                    .values(value=serial.last_seq))
+                return
+            base = session.execute(counter.with_for_update(read=True)).scalar_one()
+            xid = session.execute(_PG_BASE_XID).scalar_one()
+            yield SerialSession(session, base + (xid << XID_SHIFT), limit=base + ((xid + 1) << XID_SHIFT) - 1)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[Session]:
+        """A transaction no serial one runs beside: it starts once those in flight have ended (module doc)."""
+        with self._serial_sessions() as session, session.begin():
+            session.execute(select(Counter.value).where(Counter.name == SEQ).with_for_update())
+            yield session
+
+    def committed_seq(self, session: Session) -> int:
+        """Every change numbered up to this has committed, or never will (module doc); read before the rows."""
+        if self.is_sqlite:
+            return session.execute(select(Counter.value).where(Counter.name == SEQ)).scalar_one()
+        return session.execute(_PG_COMMITTED, {"name": SEQ}).scalar_one()
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 class SerialSession:
-    """A session holding the seq lock; next_seq() hands out the numbers of this transaction."""
+    """A serial transaction; next_seq() hands out its numbers, each higher than the one before."""
 
-    def __init__(self, session: Session, last_seq: int):
+    def __init__(self, session: Session, last_seq: int, limit: Optional[int] = None):
         self.session = session
         self.last_seq = last_seq
+        self._limit = limit
 
     def next_seq(self) -> int:
+        if self._limit is not None and self.last_seq >= self._limit:
+            raise OverflowError("more changes in one transaction than its share of seq numbers")
         self.last_seq += 1
         return self.last_seq

@@ -128,21 +128,42 @@ def current(db: Database) -> Optional[Gazetteer]:
                          ).scalars().first()
 
 
+def _used_villages(s, after: Optional[int] = None) -> set[str]:
+    """The village codes households use (those changed after seq ``after``: through the seq index)."""
+    query = select(RecordRow.village_code).where(RecordRow.type == "household").distinct()
+    return set(s.execute(query if after is None else query.where(RecordRow.seq > after)).scalars())
+
+
+def _households_in(s, codes: set[str]) -> dict[str, int]:
+    """Households per village code, for these codes only (the village index: a few probes)."""
+    if not codes:
+        return {}
+    return dict(s.execute(select(RecordRow.village_code, func.count()).where(
+        RecordRow.type == "household", RecordRow.village_code.in_(sorted(codes))).group_by(RecordRow.village_code)).all())
+
+
 def load(db: Database, data: GazetteerData) -> dict:
-    """Replace the areas with ``data`` unless that would orphan or move used village codes."""
+    """Replace the areas with ``data`` unless that would orphan or move used village codes.
+
+    The scan of every household runs beside the pushes; only the check of what changed since
+    it, and the write, hold them off (db.exclusive(): no push adds a village code meanwhile).
+    """
     new_codes = {a["code"]: a for a in data.areas}
-    with db.serial() as tx:  # holds the change lock: no push adds a village code meanwhile
-        s = tx.session
-        used = dict(s.execute(select(RecordRow.village_code, func.count()).where(RecordRow.type == "household")
-                              .group_by(RecordRow.village_code)).all())
+    with db.session() as s:
+        scanned_up_to = db.committed_seq(s)  # first: any change the scan below misses is numbered above it
+        used = _used_villages(s)
+    with db.exclusive() as s:
+        used |= _used_villages(s, after=scanned_up_to)
         old_districts = dict(s.execute(select(Area.code, Area.name_km).where(Area.level == "district")).all())
-        orphaned = {code: n for code, n in used.items() if code not in new_codes}
-        reassigned = {}
-        for code in used:
-            if code in new_codes and code[:4] in old_districts and code[:4] in new_codes:
-                before, after = old_districts[code[:4]], new_codes[code[:4]]["name_km"]
-                if _khmer_key(before) != _khmer_key(after):
-                    reassigned[code] = (before, after)
+        orphaned_codes = {code for code in used if code not in new_codes}
+        moved_codes = {code for code in used if code in new_codes and code[:4] in old_districts
+                       and code[:4] in new_codes
+                       and _khmer_key(old_districts[code[:4]]) != _khmer_key(new_codes[code[:4]]["name_km"])}
+        # A code the scan saw may have lost its last household since: counted now, under the lock.
+        counts = _households_in(s, orphaned_codes | moved_codes)
+        orphaned = {code: counts[code] for code in orphaned_codes if code in counts}
+        reassigned = {code: (old_districts[code[:4]], new_codes[code[:4]]["name_km"])
+                      for code in moved_codes if code in counts}
         if orphaned or reassigned:
             raise GazetteerRefused(orphaned, reassigned)
         s.execute(delete(Area))

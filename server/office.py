@@ -23,7 +23,9 @@ def change_concern_status(db: Database, actor: Actor, concern_id: str, status: C
         raise ApiError(403, "forbidden_role", "Only a supervisor or admin changes a concern's status here.")
     with db.serial() as tx:
         s = tx.session
-        row = s.execute(select(RecordRow).where(RecordRow.id == concern_id, RecordRow.type == "concern")).scalar()
+        # Locked: a push of the same concern (running beside this on PostgreSQL) waits, or is waited for.
+        row = s.execute(select(RecordRow).where(RecordRow.id == concern_id, RecordRow.type == "concern")
+                        .with_for_update()).scalar()
         if row is None or not actor.covers(row.village_code):  # another area's: as if it did not exist
             raise ApiError(404, "not_found", f"The server has no concern {concern_id} in your area.")
         concern = Concern.model_validate(json.loads(row.data))

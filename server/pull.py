@@ -9,9 +9,9 @@ from typing import Optional
 from sqlalchemy import select
 
 from server.auth import Actor
-from server.db import SEQ, Database
+from server.db import Database
 from server.errors import ApiError
-from server.tables import Counter, RecordRow, area_after
+from server.tables import RecordRow, area_after
 
 _PREFIX = "p1:"
 
@@ -39,13 +39,13 @@ def pull(db: Database, actor: Actor, cursor: Optional[str], limit: int) -> str:
     """The pull answer as JSON text (stored records are already canonical JSON: no re-encoding)."""
     after = decode_cursor(cursor)
     with db.session() as s:
-        # Read before the rows: every change up to this value has committed (changes commit in seq order).
-        committed = s.execute(select(Counter.value).where(Counter.name == SEQ)).scalar_one()
+        # Read before the rows: every change up to it has committed or never will; none above it is read.
+        committed = db.committed_seq(s)
         if after >= committed:
             # Nothing newer here; a cursor ahead of it was made by a database further on (a read replica
             # lagging behind the primary): come back later with the same cursor, no download from the start.
             return _page([], after, False)
-        where, order = area_after(actor.area_code, after)
+        where, order = area_after(actor.area_code, after, committed)
         query = (select(RecordRow.type, RecordRow.id, RecordRow.server_rev, RecordRow.data, RecordRow.seq)
                  .where(where).order_by(*order).limit(limit + 1))
         rows = s.execute(query).all()

@@ -7,6 +7,13 @@ Writing: each record's decision is made first and its rows are queued. The queue
 written in one savepoint with executemany (fast: one statement per table). Should the
 database refuse any row, that savepoint is rolled back and every record is written again
 in its own savepoint, so only the refused record (and records that needed it) is rejected.
+
+Concurrency (docs/server.md "How changes are numbered"): batches run in parallel on
+PostgreSQL. Each record is validated and encoded before the transaction opens; inside it the
+rows the batch names are read FOR UPDATE, in id order, so two batches touching one record
+decide one after the other on what the first wrote. Two batches creating the same new id at
+once cannot both insert it: the loser finds the row there after its insert fails, and its
+whole batch is decided again (as after a deadlock), now seeing that row.
 """
 from __future__ import annotations
 
@@ -17,13 +24,13 @@ from itertools import groupby
 from typing import Any, Optional
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from records.ids import canonical_id
 from records.models import Record, utcnow
 from server.auth import Actor
 from server.db import Database, SerialSession
-from server.push_rules import Answer, Caller, Facts, Rejected, Stored, Verdict, canonical, decide, validate
+from server.push_rules import Answer, Caller, Facts, Prepared, Rejected, Stored, Verdict, decide, prepare
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from server.tables import AREA_LEVELS, AuditEntry, ConflictRevision, RecordRow, area_columns
@@ -40,9 +47,15 @@ _MOVE_CHILD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values
     **{f"{level}_code": bindparam(f"b_{level}_code") for level in AREA_LEVELS})
 _INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_CONFLICT = ConflictRevision.__table__.insert()
+_RETRIES = 5  # a batch decided again after losing a race for a new id or a deadlock; more is a real fault
+_RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 # Without the record's JSON: only a conflict answer and a concern's status check need it (read then).
 _COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.household_id, RecordRow.server_rev,
             RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash)
+
+
+class _Raced(Exception):
+    """Another batch committed a record this one took for new: decide the batch again."""
 
 
 @dataclass
@@ -86,7 +99,10 @@ class _Batch:
         found: dict[str, Optional[Stored]] = {i: None for i in ids}
         id_list = sorted(ids)
         for start in range(0, len(id_list), 500):
-            for row in self.c.execute(select(*_COLUMNS).where(RecordRow.id.in_(id_list[start:start + 500]))):
+            # Locked in id order (SQLite: the whole database already is): concurrent batches never interleave a record.
+            query = (select(*_COLUMNS).where(RecordRow.id.in_(id_list[start:start + 500])).order_by(RecordRow.id)
+                     .with_for_update())
+            for row in self.c.execute(query):
                 found[row.id] = Stored(*row)
         self.cache.update(found)
 
@@ -105,16 +121,18 @@ class _Batch:
 
     # ------------------------------------------------------------ decisions
 
-    def decide(self, index: int, item: PushRecord) -> dict:
+    def decide(self, index: int, item: PushRecord, prepared: Prepared) -> dict:
         try:
-            return self._decide(index, item)
+            if prepared.rejected is not None:
+                raise prepared.rejected
+            return self._decide(index, item, prepared)
         except Rejected as r:
             return _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
 
-    def _decide(self, index: int, item: PushRecord) -> dict:
-        model = validate(item)
+    def _decide(self, index: int, item: PushRecord, prepared: Prepared) -> dict:
+        model, text, digest = prepared.model, prepared.text, prepared.digest
+        assert model is not None
         existing = self.get(model.id)
-        text, digest = canonical(model)
         facts = Facts(
             item=item, model=model, digest=digest, caller=self.caller, existing=existing,
             household=self.get(model.household_id) if model.kind != "household" else None,
@@ -202,6 +220,14 @@ class _Batch:
                     record_type=record_type, record_id=record_id, rev=rev, server_rev=server_rev,
                     content_hash=digest, seq=seq)
 
+    def _check_race(self) -> None:
+        """After a refused write: raise _Raced if a record this batch took for new is there now (another's)."""
+        new_ids = [params["id"] for queued in self.queue for statement, params in queued.rows
+                   if statement is _INSERT_RECORD]
+        for start in range(0, len(new_ids), 500):
+            if self.c.execute(select(RecordRow.id).where(RecordRow.id.in_(new_ids[start:start + 500]))).first():
+                raise _Raced()
+
     def write(self, results: list[Optional[dict]], items: list[PushRecord]) -> None:
         """Write the queue; on a refusal, record by record (see the module doc)."""
         rows = [row for queued in self.queue for row in queued.rows]
@@ -215,7 +241,7 @@ class _Batch:
                     self.c.execute(statement, [params for _, params in group])
             return
         except (IntegrityError, DataError):
-            pass
+            self._check_race()
         failed: set[str] = set()
         for queued in self.queue:
             item = items[queued.index]
@@ -238,12 +264,25 @@ class _Batch:
 
 def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes) -> list[dict]:
     """Apply a batch from the actor's device (the token's); returns one result per item, in request order."""
-    results: list[Optional[dict]] = [None] * len(items)
     order = sorted(range(len(items)), key=lambda i: (TYPE_ORDER.get(items[i].type, 3), i))
+    prepared = [prepare(item) for item in items]  # the CPU-heavy part, outside the transaction
+    for attempt in range(1, _RETRIES + 1):
+        try:
+            return _push_once(db, actor, items, villages, order, prepared)
+        except (_Raced, OperationalError) as exc:
+            again = isinstance(exc, _Raced) or getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
+            if not again or attempt == _RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _push_once(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes, order: list[int],
+               prepared: list[Prepared]) -> list[dict]:
+    results: list[Optional[dict]] = [None] * len(items)
     with db.serial() as tx:
         batch = _Batch(tx, actor, villages.current(tx.session))
         batch.prefetch(items)
         for i in order:
-            results[i] = batch.decide(i, items[i])
+            results[i] = batch.decide(i, items[i], prepared[i])
         batch.write(results, items)
     return results  # type: ignore[return-value]

