@@ -23,6 +23,7 @@ from server.auth import Actor
 from server.config import API_PREFIX, Settings
 from server.db import Database
 from server.errors import ApiError, error_responses
+from server.institutions import InstitutionsCache, due_days_answer
 from server.limits import BodyLimit, OverloadLimiter, decode_body, json_bytes, parse_json
 from server.office import change_concern_status
 from server.pull import pull
@@ -32,6 +33,8 @@ from server.schemas import (
     CURSOR_PATTERN,
     AreasResponse,
     CategoriesResponse,
+    DueDaysResponse,
+    InstitutionsResponse,
     ConflictsResponse,
     Health,
     LoginRequest,
@@ -55,6 +58,7 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
     db = db or Database(settings.db_url)
     villages = VillageCodes()
     areas_cache = AreasCache()
+    institutions_cache = InstitutionsCache()
     app = FastAPI(title="Phum central server", version=APP_VERSION,
                   description="Sync endpoint of Phum (docs/sync-protocol.md). Errors: "
                               '{"detail": {"code": "<stable_code>", "reason": "<English>"}}.')
@@ -134,6 +138,19 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
              responses=AUTH_ERRORS)
     def reference_categories(actor: ActorDep) -> CategoriesResponse:
         return CategoriesResponse(categories=categories())
+
+    @api.get("/reference/institutions", response_model=InstitutionsResponse, tags=["reference"],
+             responses=AUTH_ERRORS)
+    def reference_institutions(actor: ActorDep, version: Annotated[Optional[str], Query(max_length=100)] = None
+                               ) -> Response:
+        """Institutions a concern can be referred to; `institutions` is empty when `version` is the current one."""
+        return Response(institutions_cache.body(db, version), media_type="application/json")
+
+    @api.get("/reference/due-days", response_model=DueDaysResponse, tags=["reference"], responses=AUTH_ERRORS)
+    def reference_due_days(actor: ActorDep, version: Annotated[Optional[str], Query(max_length=100)] = None
+                           ) -> DueDaysResponse:
+        """Days from raising a concern to its due date, by priority, and the administrator's overrides by category."""
+        return DueDaysResponse(**due_days_answer(db, version))
 
     @api.post("/concerns/{concern_id}/status", response_model=RecordOut, tags=["district office"],
               responses=error_responses(400, 401, 403, 404, 409, 413, 503))

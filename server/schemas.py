@@ -130,6 +130,36 @@ class CategoriesResponse(BaseModel):
     categories: list[CategoryOut]
 
 
+class InstitutionOut(BaseModel):
+    id: str
+    kind: str
+    level: str  # national | province | district | commune
+    area_code: str  # "" = the whole country
+    categories: list[str]
+    name_en: str
+    name_km: str
+
+
+class InstitutionsResponse(BaseModel):
+    version: str
+    source: str
+    changed: bool
+    institutions: list[InstitutionOut]
+
+
+class DueDaysOverride(BaseModel):
+    category: str
+    priority: str
+    days: int
+
+
+class DueDaysResponse(BaseModel):
+    version: str
+    changed: bool
+    defaults: dict[str, int]  # priority -> days
+    overrides: list[DueDaysOverride]
+
+
 class StatusRequest(Strict):
     status: ConcernStatus
     note: str = Field(default="", max_length=MAX_TEXT)
