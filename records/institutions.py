@@ -81,6 +81,10 @@ def _name(value: Any, what: str) -> str:
     return text
 
 
+def is_institution_id(text: str) -> bool:
+    return bool(_ID.fullmatch(text))
+
+
 def check_row(row: dict[str, Any]) -> Institution:
     """One institution from a CSV row or a pulled object; InstitutionError says what is wrong."""
     ident = str(row.get("id") or "").strip()

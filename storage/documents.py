@@ -19,6 +19,7 @@ from typing import Any, Callable, ClassVar, Iterable, Optional, Protocol
 
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit, utcnow
 from storage.journal import Op, apply_ops
+from storage.followup_index import FollowupFacts, facts_of
 from storage.migrations import MIGRATIONS, Migration, applied_names, run_migrations
 from storage.repository import (
     Area,
@@ -165,6 +166,7 @@ class DocConcerns(DocRecords, ConcernRepository):
         self._by_household = _Grouping()
         self._by_visit = _Grouping()
         self._unresolved = _Grouping()  # household id, or None once resolved
+        self._followup: dict[str, FollowupFacts] = {}
         super().__init__(tables)
 
     def _index(self, record_id: str, doc: dict[str, Any]) -> None:
@@ -172,6 +174,10 @@ class DocConcerns(DocRecords, ConcernRepository):
         self._by_visit.put(record_id, doc["visit_id"])
         resolved = doc["status"] == ConcernStatus.resolved.value
         self._unresolved.put(record_id, None if resolved else doc["household_id"])
+        self._followup[record_id] = facts_of(record_id, doc)
+
+    def followup_facts(self) -> list[FollowupFacts]:
+        return list(self._followup.values())
 
     def for_household(self, household_id: str) -> list[Concern]:
         return _newest_first(self._records(self._by_household.ids(household_id)))

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, Iterable, Optional, TypeVar
 
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
+from storage.followup_index import FollowupFacts
 
 R = TypeVar("R", bound=Record)
 
@@ -197,6 +198,10 @@ class ConcernRepository(RecordRepository[Concern]):
     @abstractmethod
     def open_counts(self) -> dict[str, int]:
         """Household id -> number of concerns not resolved."""
+
+    @abstractmethod
+    def followup_facts(self) -> list[FollowupFacts]:
+        """What the follow-up list reads of every concern (storage/followup_index.py), without building records."""
 
 
 class AreaRepository(ABC):

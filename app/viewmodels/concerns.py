@@ -1,16 +1,19 @@
 """The concerns screen: filter by status, category and area; change status with a note."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Optional
 
 from records.models import Concern, ConcernCategory, ConcernStatus, StatusChange
 from app.services.areas import AreaService
 from app.services.concerns import ConcernRow, ConcernService
 from app.services.edits import ChangedSinceOpened, SaveFailed
+from app.services.followup import OTHER
 from app.viewmodels.area_picker import AreaPickerVM
 from app.viewmodels.message import Message
 
 ALL = "all"  # the filter choice that filters nothing
+ESCALATION_FIELDS = ("level", "tried_locally", "who_was_urged", "why_not_solved", "ask")
 FILTERS = {"status": ConcernStatus, "category": ConcernCategory}
 
 
@@ -26,7 +29,12 @@ class StatusChangeForm:
         self.choices = choices
         self.to: str = ""  # chosen on purpose, never by default
         self.note = ""
-        self.referred_to = concern.referred_to or ""
+        # A referral: a listed institution's id, or OTHER with its name typed in referred_to.
+        self.institution_id = concern.institution_id or (OTHER if concern.referred_to else "")
+        self.referred_to = concern.referred_to if not concern.institution_id else ""
+        self.expected_on: Optional[date] = None
+        # An escalation: the level and the summary for the level above (records.models.Escalation).
+        self.escalation: dict[str, str] = {name: "" for name in ESCALATION_FIELDS}
         self.errors: dict[str, str] = {}
 
     @property
@@ -34,13 +42,26 @@ class StatusChangeForm:
         return self.to == ConcernStatus.referred.value
 
     @property
+    def needs_other_name(self) -> bool:
+        return self.needs_institution and self.institution_id == OTHER
+
+    @property
+    def needs_summary(self) -> bool:
+        return self.to == ConcernStatus.escalated.value
+
+    @property
     def institution_error(self) -> Optional[str]:
-        return self.errors.get("referred_to")
+        return self.errors.get("referred_to") or self.errors.get("institution_id")
+
+    @property
+    def escalation_error(self) -> Optional[str]:
+        return self.errors.get("escalation")
 
     @property
     def other_errors(self) -> list[str]:
-        """Codes shown under the form (the institution's shows at its field)."""
-        return [code for name, code in self.errors.items() if name != "referred_to"]
+        """Codes shown under the form (the institution's and the summary's show at their fields)."""
+        return [code for name, code in self.errors.items()
+                if name not in ("referred_to", "institution_id", "escalation")]
 
     def pick(self, value: str) -> None:
         self.to = value
@@ -52,6 +73,10 @@ class StatusChangeForm:
         self.note = earlier.note
         if earlier.referred_to:
             self.referred_to = earlier.referred_to
+        if earlier.institution_id:
+            self.institution_id = earlier.institution_id
+        self.expected_on = earlier.expected_on
+        self.escalation = dict(earlier.escalation)
         if earlier.to in {s.value for s in self.choices}:
             self.to = earlier.to
         return self
@@ -189,8 +214,10 @@ class ConcernsVM:
             form.errors = {"status": "choose_status"}
             return False
         try:
-            saved = self.service.change_status(self.selected.id, form.to, note=form.note,
-                                               referred_to=form.referred_to, opened=form.concern)
+            saved = self.service.change_status(
+                self.selected.id, form.to, note=form.note, opened=form.concern,
+                referred_to=form.referred_to if form.institution_id in ("", OTHER) else "",
+                institution_id=form.institution_id, expected_on=form.expected_on, escalation=form.escalation)
         except ChangedSinceOpened as exc:
             # Changed meanwhile and this move is no longer possible: show the stored copy and its
             # moves, keep the note and institution typed.

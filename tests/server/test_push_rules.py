@@ -15,7 +15,7 @@ import pytest
 from records.models import ConcernStatus, Record
 from server.push_rules import Answer, Caller, Facts, Rejected, Stored, canonical, decide, validate
 from server.schemas import PushRecord
-from tests.support.records import OTHER_COMMUNE_VILLAGE, VILLAGE, concern, household, visit
+from tests.support.records import ESCALATION, OTHER_COMMUNE_VILLAGE, VILLAGE, concern, household, visit
 
 AREA = VILLAGE[:6]
 OFFICIAL = Caller("official", AREA, "device-a")
@@ -69,7 +69,7 @@ def run(row: Row):
 
 ACCEPTED = (Answer.accepted, None, None, None)
 EDITED = H.edited(members=6)
-ESCALATED = C.change_status(ConcernStatus.escalated, by="Demo Official")
+ESCALATED = C.change_status(ConcernStatus.escalated, by="Demo Official", escalation=ESCALATION)
 SUPERVISOR = Caller("supervisor", AREA[:4], "device-s")
 
 ROWS: dict[str, Row] = {
