@@ -23,7 +23,7 @@ from server.auth import Actor
 from server.config import API_PREFIX, Settings
 from server.db import Database
 from server.errors import ApiError, error_responses
-from server.institutions import InstitutionsCache, due_days_answer
+from server.institutions import InstitutionIds, InstitutionsCache, due_days_answer
 from server.limits import BodyLimit, OverloadLimiter, decode_body, json_bytes, parse_json
 from server.office import change_concern_status
 from server.pull import pull
@@ -59,6 +59,7 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
     villages = VillageCodes()
     areas_cache = AreasCache()
     institutions_cache = InstitutionsCache()
+    institution_ids = InstitutionIds()
     app = FastAPI(title="Phum central server", version=APP_VERSION,
                   description="Sync endpoint of Phum (docs/sync-protocol.md). Errors: "
                               '{"detail": {"code": "<stable_code>", "reason": "<English>"}}.')
@@ -113,7 +114,7 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
             # The device is the one signed in: another's id would pass for the edit that device holds.
             raise ApiError(400, "device_mismatch", "The body names another device than the one this token was "
                                                    "signed in on; sign in again on this device.")
-        results = await run_in_threadpool(push, db, actor, body.records, villages)
+        results = await run_in_threadpool(push, db, actor, body.records, villages, institution_ids)
         # push() builds every result in PushResult's shape: encoded as is, not validated again.
         return Response(json_bytes({"results": results}), media_type="application/json")
 
@@ -156,8 +157,10 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
               responses=error_responses(400, 401, 403, 404, 409, 413, 503))
     def concern_status(concern_id: uuid.UUID, body: StatusRequest, actor: ActorDep) -> RecordOut:
         """A supervisor or admin moves a concern along its lifecycle; devices get it on their next pull."""
-        server_rev, data = change_concern_status(db, actor, str(concern_id), body.status, body.note,
-                                                 body.referred_to)
+        server_rev, data = change_concern_status(
+            db, actor, str(concern_id), body.status, body.note, body.referred_to, institution_id=body.institution_id,
+            expected_on=body.expected_on, escalation=body.escalation.model_dump() if body.escalation else None,
+            listed=institution_ids)
         return RecordOut(server_rev=server_rev, data=data)
 
     @api.get("/conflicts", response_model=ConflictsResponse, tags=["district office"],

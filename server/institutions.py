@@ -92,6 +92,26 @@ def set_due_days(db: Database, category: str, priority: str, days: Optional[int]
         return due_days(s)
 
 
+class InstitutionIds:
+    """The ids a referral may name (the loaded list, or the seed), cached per version for every push."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: Optional[str] = None
+        self._ids: frozenset[str] = frozenset()
+
+    def current(self, session: Session) -> frozenset[str]:
+        version = session.connection().execute(
+            select(ReferenceSet.version).where(ReferenceSet.name == INSTITUTIONS)).scalar()
+        with self._lock:
+            if version is None:
+                return frozenset(i.id for i in seed())
+            if self._version != version:
+                self._ids = frozenset(session.execute(select(InstitutionRow.id)).scalars())
+                self._version = version
+            return self._ids
+
+
 class InstitutionsCache:
     """The institutions answer as JSON text, built once per version."""
 
