@@ -11,6 +11,7 @@ from typing import Any, Awaitable, Callable
 from app.services.account import AccountService
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
+from app.services.followup import FollowupService
 from app.services.households import HouseholdService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
@@ -23,6 +24,7 @@ class ScreenDeps:
     households: HouseholdService
     visits: VisitService
     concerns: ConcernService
+    followup: FollowupService
     areas: AreaService
     review: SyncReview
     account: AccountService

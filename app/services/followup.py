@@ -118,10 +118,9 @@ class FollowupService:
         return out
 
     def counts(self, *, area_code: str = "") -> FollowupCounts:
-        """For the navigation badge."""
-        found = self._candidates(self.today(), area_code=area_code)
+        """For the navigation badge: one pass over the store's follow-up facts, no record built."""
         by = {State.overdue: 0, State.due_soon: 0, State.tell_household: 0}
-        for _, _, state in found:
+        for _, _, state in self._candidates(self.today(), area_code=area_code):
             by[state] += 1
         return FollowupCounts(by[State.overdue], by[State.due_soon], by[State.tell_household])
 
@@ -163,8 +162,8 @@ class FollowupService:
         with self.store.write_lock:
             concern = self.store.concerns.get(concern_id)
             try:
-                told = Feedback.model_validate({"told_on": told_on, "channel": channel or None,
-                                                "answer": answer or None})
+                typed = {"told_on": told_on, "channel": channel, "answer": answer}
+                told = Feedback.model_validate({k: v for k, v in typed.items() if v})  # left out: "required"
                 changed = concern.record_feedback(told, by=actor.signature, note=note, at=self.clock())
             except ValidationError as exc:
                 raise SaveFailed(_feedback_errors(exc)) from None

@@ -340,6 +340,7 @@ def test_the_concern_screen_keeps_the_note_when_a_sync_moved_the_concern(ctx, st
     with app_session(ctx, route=f"/concerns/{concerns[0].id}", width=1280) as s:
         assert "status-to-escalated" not in s.ids()  # nobody signed in: an official's choices
         s.click("status-to-referred")
+        s.select("status-institution", "other")
         s.type("status-referred-to", "PDRD")
         pull(store, concerns[0].change_status(ConcernStatus.resolved, by="District office"))
         s.click("change-status")
