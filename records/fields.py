@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
 from records.ids import canonical_id
+from records.institutions import is_institution_id  # the reference list's own rule for its ids
 from records.text import clean_line, clean_text, to_ascii_digits
 
 # Stable error codes -> English fallback text (translations live in assets/i18n).
@@ -201,8 +202,6 @@ def _int_from_text(value: Any) -> Any:
 
 
 def _institution_id(value: Any) -> str:
-    from records.institutions import is_institution_id  # the list's own rule for its ids
-
     text = str(value).strip()
     if not is_institution_id(text):
         raise problem("institution_invalid")

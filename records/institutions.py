@@ -143,6 +143,7 @@ def seed() -> tuple[Institution, ...]:
 SEED_SOURCE = "Phum seed list"
 
 
+@lru_cache(maxsize=1)
 def seed_version() -> str:
     return version_of(seed())
 

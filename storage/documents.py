@@ -140,6 +140,9 @@ class DocHouseholds(DocRecords, HouseholdRepository):
     def in_area(self, area_code: str) -> list[Household]:
         return self._records(self.index.in_area(area_code))
 
+    def ids_in_area(self, area_code: str) -> list[str]:
+        return self.index.in_area(area_code)
+
     def village_codes_in_use(self) -> dict[str, int]:
         return self.index.village_codes()
 

@@ -14,12 +14,13 @@ from records.institutions import SEED_SOURCE, Institution, check_row, seed, seed
 from storage.repository import Store
 
 INSTITUTIONS_KEY = "reference.institutions"
+# The version alone, so that asking "has the list changed?" does not copy the whole list out of meta.
+INSTITUTIONS_VERSION_KEY = "reference.institutions_version"
 DUE_DAYS_KEY = "reference.due_days"
 
 
 def institutions_version(store: Store) -> str:
-    saved = store.meta.get(INSTITUTIONS_KEY)
-    return saved["version"] if saved else seed_version()
+    return store.meta.get(INSTITUTIONS_VERSION_KEY) or seed_version()
 
 
 def load_institutions(store: Store) -> tuple[str, str, list[Institution]]:
@@ -39,6 +40,7 @@ def save_institutions(store: Store, answer: dict[str, Any]) -> Optional[str]:
     version = str(answer.get("version") or "")
     store.meta.set(INSTITUTIONS_KEY, {"version": version, "source": str(answer.get("source") or ""),
                                       "institutions": checked})
+    store.meta.set(INSTITUTIONS_VERSION_KEY, version)  # after the list: a crash between leaves it to be pulled again
     return version
 
 

@@ -164,6 +164,10 @@ class HouseholdRepository(RecordRepository[Household]):
         """Households whose village code starts with ``area_code`` (village/commune/district/province)."""
 
     @abstractmethod
+    def ids_in_area(self, area_code: str) -> list[str]:
+        """Ids of the households in an area (any level), without building them."""
+
+    @abstractmethod
     def village_codes_in_use(self) -> dict[str, int]:
         """Village code -> number of households using it."""
 

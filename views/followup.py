@@ -46,7 +46,7 @@ def due_chip(tr: "Translator", vm: ConcernsVM, concern: Concern, *, identifier: 
 
 def followup_filters(tr: "Translator", vm: ConcernsVM, on_filter, on_area) -> ft.Control:
     f = vm.followups
-    col = {"xs": 12, "sm": 6, "md": 3}
+    col = {"xs": 12, "sm": 6, "md": 4}
     controls: list[ft.Control] = []
     for which in f.filters:
         options = [(v, tr(label) if which != "institution" or v in (ALL, OTHER) else label)
@@ -82,12 +82,17 @@ def _followup_row(tr: "Translator", vm: ConcernsVM, index: int, row: FollowupRow
         facts.append(institution)
     last = tr("followup.last_step", step=_step_words(tr, step), date=tr.date(step.at)) if step else ""
     _, due_words = vm.due(tr, c)
-    return tid(f"followup-row-{index}", ft.ListTile(
-        title=ft.Text(f"{tr(f'category.{c.category.value}')} · {row.head_name}", weight=ft.FontWeight.W_600),
-        subtitle=ft.Text(f"{c.description}\n{f.place(row)} · {' · '.join(facts)}\n{last}", max_lines=4,
-                         overflow=ft.TextOverflow.ELLIPSIS),
-        trailing=chip(due_words, STATE_COLORS[row.state]),
-        on_click=lambda e, cid=c.id: on_open(cid), min_vertical_padding=6, is_three_line=True,
+    # The due chip sits on its own line: beside the title it leaves a phone's title one word wide.
+    return tid(f"followup-row-{index}", ft.Container(
+        ft.Column([
+            ft.Text(f"{tr(f'category.{c.category.value}')} · {row.head_name}", weight=ft.FontWeight.W_600),
+            ft.Row([chip(due_words, STATE_COLORS[row.state])], wrap=True),
+            ft.Text(c.description, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
+            muted(f"{f.place(row)} · {' · '.join(facts)}"),
+            muted(last),
+        ], spacing=3, tight=True),
+        padding=ft.Padding.symmetric(horizontal=12, vertical=8), border_radius=8, ink=True,
+        on_click=lambda e, cid=c.id: on_open(cid),
     ))
 
 
@@ -115,9 +120,10 @@ def escalated_panel(tr: "Translator", vm: ConcernsVM, on_open, on_copy) -> list[
                           weight=ft.FontWeight.W_600),
             subtitle=ft.Text(c.description, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
             on_click=lambda e, cid=c.id: on_open(cid))))
-    out.append(card(ft.Column([section_title(tr("followup.brief")),
-                               tid("brief-text", ft.Text(vm.brief(tr), selectable=True, size=13))], spacing=8),
-                    identifier="brief-card"))
+    # Read-only text field: selectable where no clipboard is at hand, and read as one text by screen readers.
+    brief = ft.TextField(value=vm.brief(tr), read_only=True, multiline=True, min_lines=6, max_lines=24,
+                         text_size=13, label=tr("followup.brief"))
+    out.append(card(tid("brief-text", brief), identifier="brief-card"))
     return out
 
 
@@ -185,7 +191,7 @@ def feedback_card(tr: "Translator", vm: ConcernsVM, on_submit) -> ft.Control:
     return card(ft.Column([
         section_title(tr("followup.feedback_title")),
         muted(tr("followup.feedback_help")),
-        field(tr, "followup.told_on", form.told_text, error=form.errors.get("told_on"),
+        field(tr, "followup.told_on", tr.number(form.told_text), error=form.errors.get("told_on"),
               on_change=lambda e: setattr(form, "told_text", e.control.value or ""), identifier="feedback-told-on",
               helper_key="visit.date_help"),
         muted(tr("followup.channel")),

@@ -20,7 +20,7 @@ from records.followup import DUE_SOON_DAYS, DueDays, State
 from records.institutions import Institution, for_referral
 from records.models import Concern, Feedback, Household, field_errors, utcnow
 from storage.followup_index import FollowupFacts
-from storage.followup_reference import load_due_days, load_institutions
+from storage.followup_reference import institutions_version, load_due_days, load_institutions
 from storage.repository import Store
 
 OTHER = "other"  # the referral picker's choice for an institution not in the list
@@ -58,8 +58,7 @@ class FollowupReference:
         self._by_id: dict[str, Institution] = {}
 
     def institutions(self) -> list[Institution]:
-        saved = self.store.meta.get("reference.institutions", {}) or {}
-        key = saved.get("version", "")
+        key = institutions_version(self.store)
         if self._key != key or not self._institutions:
             _, _, self._institutions = load_institutions(self.store)
             self._by_id = {i.id: i for i in self._institutions}
@@ -95,9 +94,7 @@ class FollowupService:
                     source: str = "") -> list[tuple[tuple, FollowupFacts, str]]:
         """(sort key, facts, state) of every concern to follow up that passes the filters."""
         t, soon = today.toordinal(), today.toordinal() + DUE_SOON_DAYS
-        households: Optional[set[str]] = None
-        if area_code:
-            households = {h.id for h in self.store.households.in_area(area_code)}
+        households = set(self.store.households.ids_in_area(area_code)) if area_code else None
         out = []
         for f in self.store.concerns.followup_facts():
             if f.status in followup.CLOSED:
@@ -136,6 +133,7 @@ class FollowupService:
         for _, _, state in found:
             by[state] += 1
         top = heapq.nsmallest(limit, found, key=lambda item: item[0])
+        listed = {i.id: i for i in self.reference.institutions()}  # one version check for the page
         heads: dict[str, Optional[Household]] = {}
         rows = []
         for _, facts, state in top:
@@ -147,7 +145,7 @@ class FollowupService:
             h = heads[concern.household_id]
             rows.append(FollowupRow(concern, state, h.head_name if h else "", h.village_code if h else "",
                                     followup.age_days(concern, today), followup.days_overdue(concern, today),
-                                    self.reference.institution(concern.institution_id)))
+                                    listed.get(concern.institution_id) if concern.institution_id else None))
         return rows, FollowupCounts(by[State.overdue], by[State.due_soon], by[State.tell_household])
 
     def state(self, concern: Concern) -> str:
@@ -175,9 +173,7 @@ class FollowupService:
 
     def escalated(self, *, area_code: str = "") -> list[tuple[Concern, Optional[Household]]]:
         """The escalated concerns of an area, oldest escalation first."""
-        households: Optional[set[str]] = None
-        if area_code:
-            households = {h.id for h in self.store.households.in_area(area_code)}
+        households = set(self.store.households.ids_in_area(area_code)) if area_code else None
         ids = [f.id for f in self.store.concerns.followup_facts()
                if f.status == "escalated" and (households is None or f.household_id in households)]
         out = []

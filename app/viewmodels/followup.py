@@ -34,7 +34,7 @@ class FeedbackForm:
 
 
 class FollowupVM:
-    LIMIT = 200
+    LIMIT = 50  # the most pressing first; a phone shows six, a desktop twelve (the counts say how many more)
 
     def __init__(self, service: FollowupService, areas: AreaService, lang: str):
         self.service = service
