@@ -1,5 +1,8 @@
 """The records: the one definition of "valid", used by the app, the store and the server.
 
+Longer than our usual module on purpose: the three records, their history steps and their rules
+read together as the one definition of valid; due dates and overdue live in records/followup.py.
+
 Households, visits and concerns with their rules; the field types and error codes they are
 built from are in records/fields.py (re-exported here: ``from records.models import ERROR_CODES``).
 """

@@ -1,4 +1,6 @@
-"""The concerns screen: filter by status, category and area; change status with a note."""
+"""The concerns screen: filter by status, category and area; change status with a note; the
+follow-up steps on one concern (referral, summary, feedback). A little over 300 lines: one
+screen's state; the follow-up list itself is app/viewmodels/followup.py."""
 from __future__ import annotations
 
 from datetime import date
