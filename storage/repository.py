@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, Iterable, Optional, TypeVar
 
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
-from storage.followup_index import FollowupFacts
+from storage.followup_index import FollowupFacts, FollowupPage, Key
 
 R = TypeVar("R", bound=Record)
 
@@ -206,6 +206,19 @@ class ConcernRepository(RecordRepository[Concern]):
     @abstractmethod
     def followup_facts(self) -> list[FollowupFacts]:
         """What the follow-up list reads of every concern (storage/followup_index.py), without building records."""
+
+    @abstractmethod
+    def followup(self, today: int, soon: int, *, keys: tuple[Key, ...] = (),
+                 household_ids: Optional[Iterable[str]] = None, limit: int = 50) -> FollowupPage:
+        """Counts and first page of the concerns to follow up (days as ordinals), by keys and households."""
+
+    @abstractmethod
+    def followup_keys(self, kind: str) -> list[str]:
+        """The categories, institutions or sources that concerns to follow up have."""
+
+    @abstractmethod
+    def escalated_ids(self, household_ids: Optional[Iterable[str]] = None) -> list[str]:
+        """Ids of the escalated concerns (of these households)."""
 
 
 class AreaRepository(ABC):

@@ -16,14 +16,13 @@ from pydantic import ValidationError
 from app.services.actor import ActorSource
 from app.services.edits import OnSaved, SaveFailed, nothing_to_do, notify_saved
 from records import followup
-from records.followup import DUE_SOON_DAYS, DueDays, State
+from records.followup import DUE_SOON_DAYS, DueDays
 from records.institutions import Institution, for_referral
 from records.models import Concern, Feedback, Household, field_errors, utcnow
-from storage.followup_index import FollowupFacts
 from storage.followup_reference import institutions_version, load_due_days, load_institutions
 from storage.repository import Store
 
-OTHER = "other"  # the referral picker's choice for an institution not in the list
+OTHER = "other"  # the referral picker's choice for an institution not in the list (storage/followup_index.py)
 
 
 @dataclass(frozen=True)
@@ -90,54 +89,31 @@ class FollowupService:
 
     # ------------------------------------------------------------------ the list
 
-    def _candidates(self, today: date, *, institution: str = "", category: str = "", area_code: str = "",
-                    source: str = "") -> list[tuple[tuple, FollowupFacts, str]]:
-        """(sort key, facts, state) of every concern to follow up that passes the filters."""
-        t, soon = today.toordinal(), today.toordinal() + DUE_SOON_DAYS
-        households = set(self.store.households.ids_in_area(area_code)) if area_code else None
-        out = []
-        for f in self.store.concerns.followup_facts():
-            if f.status in followup.CLOSED:
-                if not f.needs_telling:
-                    continue
-                state, rank = State.tell_household, 2
-            elif t > f.due:
-                state, rank = State.overdue, 0
-            elif f.due <= soon:
-                state, rank = State.due_soon, 1
-            else:
-                continue
-            if (category and f.category != category) or (source and f.source != source) or (
-                    institution and (f.institution_id or OTHER) != institution) or (
-                    households is not None and f.household_id not in households):
-                continue
-            out.append(((rank, f.due, f.created_at), f, state))
-        return out
+    def _page(self, *, institution: str = "", category: str = "", area_code: str = "", source: str = "",
+              limit: int = 50):
+        today = self.today().toordinal()
+        keys = tuple((kind, value) for kind, value in (("category", category), ("institution", institution),
+                                                        ("source", source)) if value)
+        households = self.store.households.ids_in_area(area_code) if area_code else None
+        return self.store.concerns.followup(today, today + DUE_SOON_DAYS, keys=keys, household_ids=households,
+                                            limit=limit)
 
     def counts(self, *, area_code: str = "") -> FollowupCounts:
-        """For the navigation badge: one pass over the store's follow-up facts, no record built."""
-        by = {State.overdue: 0, State.due_soon: 0, State.tell_household: 0}
-        for _, _, state in self._candidates(self.today(), area_code=area_code):
-            by[state] += 1
-        return FollowupCounts(by[State.overdue], by[State.due_soon], by[State.tell_household])
+        """For the navigation badge: counted by the store's follow-up index, no record built."""
+        page = self._page(area_code=area_code, limit=0)
+        return FollowupCounts(page.overdue, page.due_soon, page.tell_household)
 
     def list(self, *, institution: str = "", category: str = "", area_code: str = "", source: str = "",
-             limit: int = 200) -> tuple[list[FollowupRow], FollowupCounts]:
+             limit: int = 50) -> tuple[list[FollowupRow], FollowupCounts]:
         """The most pressing first (at most ``limit``), and how many of each kind match."""
-        import heapq
-
         today = self.today()
-        found = self._candidates(today, institution=institution, category=category, area_code=area_code,
-                                 source=source)
-        by = {State.overdue: 0, State.due_soon: 0, State.tell_household: 0}
-        for _, _, state in found:
-            by[state] += 1
-        top = heapq.nsmallest(limit, found, key=lambda item: item[0])
+        page = self._page(institution=institution, category=category, area_code=area_code, source=source,
+                          limit=limit)
         listed = {i.id: i for i in self.reference.institutions()}  # one version check for the page
         heads: dict[str, Optional[Household]] = {}
         rows = []
-        for _, facts, state in top:
-            concern = self.store.concerns.find(facts.id)
+        for concern_id, state in page.top:
+            concern = self.store.concerns.find(concern_id)
             if concern is None:
                 continue
             if concern.household_id not in heads:
@@ -146,7 +122,11 @@ class FollowupService:
             rows.append(FollowupRow(concern, state, h.head_name if h else "", h.village_code if h else "",
                                     followup.age_days(concern, today), followup.days_overdue(concern, today),
                                     listed.get(concern.institution_id) if concern.institution_id else None))
-        return rows, FollowupCounts(by[State.overdue], by[State.due_soon], by[State.tell_household])
+        return rows, FollowupCounts(page.overdue, page.due_soon, page.tell_household)
+
+    def keys(self, kind: str) -> list[str]:
+        """The institutions (ids, or "other"), categories or sources concerns to follow up have."""
+        return self.store.concerns.followup_keys(kind)
 
     def state(self, concern: Concern) -> str:
         return followup.state(concern, self.today())
@@ -173,15 +153,14 @@ class FollowupService:
 
     def escalated(self, *, area_code: str = "") -> list[tuple[Concern, Optional[Household]]]:
         """The escalated concerns of an area, oldest escalation first."""
-        households = set(self.store.households.ids_in_area(area_code)) if area_code else None
-        ids = [f.id for f in self.store.concerns.followup_facts()
-               if f.status == "escalated" and (households is None or f.household_id in households)]
+        ids = self.store.concerns.escalated_ids(self.store.households.ids_in_area(area_code) if area_code else None)
         out = []
         for concern_id in ids:
             c = self.store.concerns.find(concern_id)
             if c is not None:
                 out.append((c, self.store.households.find(c.household_id)))
-        out.sort(key=lambda pair: (pair[0].history[-1].at if pair[0].history else pair[0].updated_at))
+        out.sort(key=lambda pair: (pair[0].history[-1].at if pair[0].history else pair[0].updated_at,
+                                   pair[0].created_at))
         return out
 
 

@@ -60,10 +60,8 @@ class FollowupVM:
         if which == "category":
             return [(ALL, "followup.all_categories")] + [(c.value, f"category.{c.value}") for c in ConcernCategory]
         if which == "source":
-            values = sorted({f.source for f in self.service.store.concerns.followup_facts() if f.source})
-            return [(ALL, "followup.all_sources")] + [(v, f"source.{v}") for v in values]
-        used = {f.institution_id or OTHER for f in self.service.store.concerns.followup_facts()
-                if f.institution_id or f.status == "referred"}
+            return [(ALL, "followup.all_sources")] + [(v, f"source.{v}") for v in self.service.keys("source")]
+        used = set(self.service.keys("institution"))
         named = [(i.id, i.name(self.lang)) for i in self.service.reference.institutions() if i.id in used]
         return [(ALL, "followup.all_institutions")] + sorted(named, key=lambda p: p[1]) + (
             [(OTHER, "followup.other_institution")] if OTHER in used else [])
