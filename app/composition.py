@@ -17,13 +17,16 @@ from app import config
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.services.account import AccountService
 from app.services.areas import AreaService
+from app.clock import Clock, clock_from_env
 from app.services.concerns import ConcernService
 from app.services.drafts import DraftService
+from app.services.followup import FollowupService
 from app.screen_deps import ScreenDeps
 from app.services.households import HouseholdService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
+from records.models import utcnow
 from storage.repository import Store
 from sync.account import SyncAccount
 from sync.auto import AutoSync
@@ -50,6 +53,7 @@ class AppConfig:
     autosync: bool = True  # PHUM_AUTOSYNC=0 leaves syncing to the "Sync now" button
     poll_s: float = 30.0  # how often auto-sync looks at the outbox
     probe_s: float = 10.0  # how often the offline banner asks the server
+    clock: Optional[Clock] = None  # "now" for the services: the real time, or a test's (app/clock.py)
 
     @classmethod
     def from_env(cls) -> "AppConfig":
@@ -59,6 +63,7 @@ class AppConfig:
             autosync=os.environ.get("PHUM_AUTOSYNC", "1").strip().lower() not in ("0", "false", "off", "no"),
             poll_s=_env_float("PHUM_SYNC_POLL_S", 30.0),
             probe_s=_env_float("PHUM_PROBE_S", 10.0),
+            clock=clock_from_env(),
         )
 
 
@@ -102,9 +107,11 @@ class AppContext:
         self.auto = AutoSync(store, account.runner, poll_interval=cfg.poll_s, name=f"phum:{id(store)}")
         saved = self.auto.trigger  # a local save goes to the server at once, not at the next poll
         self.areas = AreaService(store.areas)
-        self.households = HouseholdService(store, actor, on_saved=saved)
-        self.visits = VisitService(store, actor, on_saved=saved)
-        self.concerns = ConcernService(store, actor, on_saved=saved)
+        clock = cfg.clock or utcnow
+        self.households = HouseholdService(store, actor, on_saved=saved, clock=clock)
+        self.visits = VisitService(store, actor, on_saved=saved, clock=clock)
+        self.concerns = ConcernService(store, actor, on_saved=saved, clock=clock)
+        self.followup = FollowupService(store, actor, self.concerns.reference, clock=clock, on_saved=saved)
         self.review = SyncReview(store, on_saved=saved)
         self.drafts = DraftService(store)
         self.status = AppStatus(self.review)
@@ -113,7 +120,8 @@ class AppContext:
         self._start_guard = threading.Lock()
         self.auto.subscribe(self.status.apply_sync_status)
         self.ui = ScreenDeps(
-            households=self.households, visits=self.visits, concerns=self.concerns, areas=self.areas,
+            households=self.households, visits=self.visits, concerns=self.concerns, followup=self.followup,
+            areas=self.areas,
             review=self.review, account=self.account, drafts=self.drafts, status=self.status, recovery=store.recovery,
             language=lambda: self.language, saved=self.saved, signed_in=self.signed_in,
             signed_out=self.signed_out, language_changed=self.set_language, app_resumed=self.auto.trigger,

@@ -12,6 +12,7 @@ from app.services.account import AccountService
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
 from app.services.drafts import DraftService
+from app.services.followup import FollowupService
 from app.services.households import HouseholdService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
@@ -24,6 +25,7 @@ class ScreenDeps:
     households: HouseholdService
     visits: VisitService
     concerns: ConcernService
+    followup: FollowupService
     areas: AreaService
     review: SyncReview
     account: AccountService

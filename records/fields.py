@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
 from records.ids import canonical_id
+from records.institutions import is_institution_id  # the reference list's own rule for its ids
 from records.text import clean_line, clean_text, to_ascii_digits
 
 # Stable error codes -> English fallback text (translations live in assets/i18n).
@@ -47,6 +48,18 @@ ERROR_CODES: dict[str, str] = {
     "description_empty": "Describe the concern.",
     "choice_invalid": "Choose one of the listed options.",
     "outside_area": "This record is outside your area.",  # the server's push code, also refused at entry
+    # follow-up (issue 11)
+    "institution_invalid": "Choose an institution from the list, or Other and type its name.",
+    "institution_unknown": "This institution is not in the list; choose another one, or Other.",
+    "due_before_raised": "The due date cannot be before the concern was raised.",
+    "expected_before_raised": "The expected date cannot be before the concern was raised.",
+    "feedback_before_raised": "The household cannot have been told before the concern was raised.",
+    "feedback_not_a_move": "Telling the household does not change the status.",
+    "escalation_required": "Escalating needs the summary for the level above.",
+    "escalation_level_required": "Choose the level the concern is escalated to.",
+    "escalation_summary_required": "Say what was tried locally, who was urged, why it could not be solved "
+                                   "and what is asked of the level above.",
+    "escalation_not_escalating": "A summary for the level above goes only with a move to escalated.",
 }
 
 MAX_NAME = 120
@@ -189,7 +202,15 @@ def _int_from_text(value: Any) -> Any:
     return value
 
 
+def _institution_id(value: Any) -> str:
+    text = str(value).strip()
+    if not is_institution_id(text):
+        raise problem("institution_invalid")
+    return text
+
+
 Name = Annotated[str, BeforeValidator(_name)]
+InstitutionId = Annotated[str, BeforeValidator(_institution_id)]
 OneLine = Annotated[str, BeforeValidator(_one_line)]
 FreeText = Annotated[str, BeforeValidator(_free_text)]
 Phone = Annotated[Optional[str], BeforeValidator(normalize_phone)]
@@ -218,6 +239,14 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         "referred_to_required": "referred_to",
         "status_transition": "status",
         "gps_invalid": "gps",
+        "due_before_raised": "due_on",
+        "expected_before_raised": "expected_on",
+        "feedback_before_raised": "feedback",
+        "feedback_not_a_move": "feedback",
+        "escalation_required": "escalation",
+        "escalation_level_required": "escalation",
+        "escalation_summary_required": "escalation",
+        "escalation_not_escalating": "escalation",
     }
     out: dict[str, str] = {}
     for err in exc.errors():

@@ -1,5 +1,8 @@
 """The records: the one definition of "valid", used by the app, the store and the server.
 
+Longer than our usual module on purpose: the three records, their history steps and their rules
+read together as the one definition of valid; due dates and overdue live in records/followup.py.
+
 Households, visits and concerns with their rules; the field types and error codes they are
 built from are in records/fields.py (re-exported here: ``from records.models import ERROR_CODES``).
 """
@@ -17,15 +20,18 @@ from pydantic import (
     ValidationError,
     computed_field,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
 from records.areas import parent_code
+from records.followup import DEFAULTS, DueDays, drop_unset, due_from_priority
 from records.fields import (  # noqa: F401  (ERROR_CODES, MAX_*, normalize_phone, field_errors: re-exported)
     ERROR_CODES,
     MAX_NAME,
     MAX_TEXT,
     FreeText,
+    InstitutionId,
     Name,
     OneLine,
     PastDate,
@@ -98,6 +104,24 @@ class ConcernStatus(str, Enum):
     referred = "referred"
     resolved = "resolved"
     escalated = "escalated"
+
+
+class FeedbackChannel(str, Enum):
+    visit = "visit"
+    phone = "phone"
+    forum = "forum"
+    letter = "letter"
+
+
+class FeedbackAnswer(str, Enum):
+    satisfied = "satisfied"
+    not_satisfied = "not_satisfied"
+    no_answer = "no_answer"
+
+
+class EscalationLevel(str, Enum):
+    province = "province"
+    national_working_group = "national_working_group"
 
 
 # Allowed lifecycle: open -> in_progress -> referred -> resolved | escalated; reopen allowed.
@@ -258,8 +282,39 @@ class Visit(Record):
         return self
 
 
+class Feedback(BaseModel):
+    """The household (or the forum) was told the outcome: when, how, and what they said."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    told_on: PastDate
+    channel: FeedbackChannel
+    answer: FeedbackAnswer
+
+
+class Escalation(BaseModel):
+    """What the level above needs to act on a concern the area could not solve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    level: Optional[EscalationLevel] = None
+    tried_locally: FreeText = ""
+    who_was_urged: FreeText = ""
+    why_not_solved: FreeText = ""
+    ask: FreeText = ""  # what is asked of the national level
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Escalation":
+        if self.level is None:
+            raise problem("escalation_level_required")
+        if not all((self.tried_locally, self.who_was_urged, self.why_not_solved, self.ask)):
+            raise problem("escalation_summary_required")
+        return self
+
+
 class StatusChange(BaseModel):
-    """One entry in a concern's history: who moved it from what to what, when, and why."""
+    """One entry in a concern's history: who moved it from what to what, when, and why.
+
+    A follow-up step that is no move (feedback to the household) keeps the status: from = to.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     at: UtcDateTime
@@ -268,6 +323,29 @@ class StatusChange(BaseModel):
     to_status: ConcernStatus
     note: FreeText = ""
     referred_to: Optional[OneLine] = None
+    # ---- follow-up steps (issue 11); left out of the stored form when unset, so older entries keep their form
+    institution_id: Optional[InstitutionId] = None  # a referral to a listed institution
+    expected_on: Optional[date] = None  # the date the referral asked for
+    feedback: Optional[Feedback] = None  # a step telling the household the outcome
+    escalation: Optional[Escalation] = None  # the summary sent up with a move to escalated
+
+    FOLLOWUP_FIELDS: ClassVar[tuple[str, ...]] = ("institution_id", "expected_on", "feedback", "escalation")
+
+    @model_validator(mode="after")
+    def _step(self) -> "StatusChange":
+        if self.feedback is not None and self.from_status != self.to_status:
+            raise problem("feedback_not_a_move")
+        if self.escalation is not None and self.to_status != ConcernStatus.escalated:
+            raise problem("escalation_not_escalating")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_unset_steps(self, handler):
+        return drop_unset(handler(self), self.FOLLOWUP_FIELDS)
+
+    @property
+    def is_move(self) -> bool:
+        return self.feedback is None
 
 
 class Concern(Record):
@@ -281,6 +359,17 @@ class Concern(Record):
     status: ConcernStatus = ConcernStatus.open
     referred_to: Optional[OneLine] = None
     history: list[StatusChange] = Field(default_factory=list)
+    # ---- follow-up (issue 11; rules and due dates in records/followup.py); unset ones are left out of the
+    # stored form, so a concern made before them keeps its form and content hash
+    due_on: Optional[date] = None  # from the priority's due days, or the referral's expected date
+    institution_id: Optional[InstitutionId] = None  # referred to a listed institution (else: referred_to text)
+    expected_on: Optional[date] = None  # the date the referral asked the institution to act by
+
+    FOLLOWUP_FIELDS: ClassVar[tuple[str, ...]] = ("due_on", "institution_id", "expected_on")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_followup(self, handler):
+        return drop_unset(handler(self), self.FOLLOWUP_FIELDS)
 
     @field_validator("description")
     @classmethod
@@ -296,21 +385,36 @@ class Concern(Record):
         previous: Optional[ConcernStatus] = None
         for entry in self.history:
             if entry.from_status != previous or (
-                previous is not None and not can_change_status(previous, entry.to_status)
+                previous is not None and entry.is_move and not can_change_status(previous, entry.to_status)
             ):
                 raise problem("status_transition")
             previous = entry.to_status
         if self.history and previous != self.status:
             raise problem("status_transition")
+        raised = self.created_at.date()
+        if self.expected_on is not None and self.expected_on < raised:
+            raise problem("expected_before_raised")
+        if self.due_on is not None and self.due_on < raised:
+            raise problem("due_before_raised")
+        if any(e.feedback is not None and e.feedback.told_on < raised for e in self.history):
+            raise problem("feedback_before_raised")
         return self
 
     @classmethod
-    def raise_new(cls, *, by: str, at: Optional[datetime] = None, **fields: Any) -> "Concern":
-        """A new open concern with its first history entry."""
+    def raise_new(cls, *, by: str, at: Optional[datetime] = None, due_days: Optional[DueDays] = None,
+                  **fields: Any) -> "Concern":
+        """A new open concern with its first history entry, due by its priority (``due_days``: the pulled table)."""
         when = at or utcnow()
         fields.setdefault("created_at", when)
         fields.setdefault("updated_at", when)
         fields.setdefault("author", by)
+        if "due_on" not in fields and fields.get("category") is not None:
+            try:
+                fields["due_on"] = due_from_priority(
+                    fields["created_at"].date(), ConcernCategory(fields["category"]).value,
+                    Priority(fields.get("priority", Priority.normal)).value, due_days or DEFAULTS)
+            except (ValueError, AttributeError):
+                pass  # a bad category or priority is reported by the record's own validation
         entry = StatusChange(at=when, by=by, from_status=None, to_status=ConcernStatus.open)
         return cls(history=[entry], status=ConcernStatus.open, **fields)
 
@@ -322,31 +426,57 @@ class Concern(Record):
         note: str = "",
         referred_to: Optional[str] = None,
         at: Optional[datetime] = None,
+        institution_id: Optional[str] = None,
+        expected_on: Optional[date] = None,
+        escalation: Optional[Escalation | dict] = None,
     ) -> "Concern":
-        """Move along the lifecycle, appending who/when/why to the history."""
+        """Move along the lifecycle, appending who/when/why to the history.
+
+        A referral names the institution as text (``referred_to``) and, when it is a listed one,
+        its id; its ``expected_on`` becomes the due date. A move to escalated carries the
+        summary for the level above (``escalation``).
+        """
         to = ConcernStatus(to)
         if not can_change_status(self.status, to):
-            raise ValidationError.from_exception_data(
-                "Concern", [{"type": problem("status_transition"), "loc": ("status",), "input": to.value}]
-            )
+            raise _invalid("status_transition", "status", to.value)
         when = at or utcnow()
         referred = clean_text(referred_to) if referred_to else None
-        if to == ConcernStatus.referred and not referred:
-            raise ValidationError.from_exception_data(
-                "Concern", [{"type": problem("referred_to_required"), "loc": ("referred_to",), "input": referred_to}]
-            )
-        entry = StatusChange(at=when, by=by, from_status=self.status, to_status=to, note=note, referred_to=referred)
+        referring = to == ConcernStatus.referred
+        if referring and not referred:
+            raise _invalid("referred_to_required", "referred_to", referred_to)
+        if to == ConcernStatus.escalated and escalation is None:
+            raise _invalid("escalation_required", "escalation", None)
+        entry = StatusChange(at=when, by=by, from_status=self.status, to_status=to, note=note, referred_to=referred,
+                             institution_id=institution_id if referring else None,
+                             expected_on=expected_on if referring else None,
+                             escalation=escalation if to == ConcernStatus.escalated else None)
+        changes: dict[str, Any] = {"status": to}
+        if referring:
+            changes.update(referred_to=referred, institution_id=entry.institution_id, expected_on=entry.expected_on)
+            if entry.expected_on is not None:
+                changes["due_on"] = entry.expected_on
+        return self._with_step(entry, by, when, **changes)
+
+    def record_feedback(self, feedback: Feedback | dict, *, by: str, note: str = "",
+                        at: Optional[datetime] = None) -> "Concern":
+        """The household (or forum) was told the outcome: a history step that keeps the status."""
+        when = at or utcnow()
+        entry = StatusChange(at=when, by=by, from_status=self.status, to_status=self.status, note=note,
+                             feedback=feedback)
+        return self._with_step(entry, by, when)
+
+    def _with_step(self, entry: StatusChange, by: str, when: datetime, **changes: Any) -> "Concern":
         history = [h.model_dump() for h in self.history] or [
             # Records made before history existed get their origin recorded, so the chain stays whole.
             StatusChange(at=self.created_at, by=self.author or by, from_status=None,
                          to_status=self.status).model_dump()
         ]
-        return self.edited(
-            at=when,
-            status=to,
-            referred_to=referred if to == ConcernStatus.referred else self.referred_to,
-            history=history + [entry.model_dump()],
-        )
+        return self.edited(at=when, history=history + [entry.model_dump()], **changes)
+
+
+def _invalid(code: str, field_name: str, value: Any) -> ValidationError:
+    return ValidationError.from_exception_data(
+        "Concern", [{"type": problem(code), "loc": (field_name,), "input": value}])
 
 
 RECORD_TYPES: dict[str, type[Record]] = {"household": Household, "visit": Visit, "concern": Concern}

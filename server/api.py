@@ -23,6 +23,7 @@ from server.auth import Actor
 from server.config import API_PREFIX, Settings
 from server.db import Database
 from server.errors import ApiError, error_responses
+from server.institutions import InstitutionIds, InstitutionsCache, due_days_answer
 from server.limits import BodyLimit, OverloadLimiter, decode_body, json_bytes, parse_json
 from server.office import change_concern_status
 from server.pull import pull
@@ -32,6 +33,8 @@ from server.schemas import (
     CURSOR_PATTERN,
     AreasResponse,
     CategoriesResponse,
+    DueDaysResponse,
+    InstitutionsResponse,
     ConflictsResponse,
     Health,
     LoginRequest,
@@ -55,6 +58,8 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
     db = db or Database(settings.db_url)
     villages = VillageCodes()
     areas_cache = AreasCache()
+    institutions_cache = InstitutionsCache()
+    institution_ids = InstitutionIds()
     app = FastAPI(title="Phum central server", version=APP_VERSION,
                   description="Sync endpoint of Phum (docs/sync-protocol.md). Errors: "
                               '{"detail": {"code": "<stable_code>", "reason": "<English>"}}.')
@@ -109,7 +114,7 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
             # The device is the one signed in: another's id would pass for the edit that device holds.
             raise ApiError(400, "device_mismatch", "The body names another device than the one this token was "
                                                    "signed in on; sign in again on this device.")
-        results = await run_in_threadpool(push, db, actor, body.records, villages)
+        results = await run_in_threadpool(push, db, actor, body.records, villages, institution_ids)
         # push() builds every result in PushResult's shape: encoded as is, not validated again.
         return Response(json_bytes({"results": results}), media_type="application/json")
 
@@ -135,12 +140,27 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
     def reference_categories(actor: ActorDep) -> CategoriesResponse:
         return CategoriesResponse(categories=categories())
 
+    @api.get("/reference/institutions", response_model=InstitutionsResponse, tags=["reference"],
+             responses=AUTH_ERRORS)
+    def reference_institutions(actor: ActorDep, version: Annotated[Optional[str], Query(max_length=100)] = None
+                               ) -> Response:
+        """Institutions a concern can be referred to; `institutions` is empty when `version` is the current one."""
+        return Response(institutions_cache.body(db, version), media_type="application/json")
+
+    @api.get("/reference/due-days", response_model=DueDaysResponse, tags=["reference"], responses=AUTH_ERRORS)
+    def reference_due_days(actor: ActorDep, version: Annotated[Optional[str], Query(max_length=100)] = None
+                           ) -> DueDaysResponse:
+        """Days from raising a concern to its due date, by priority, and the administrator's overrides by category."""
+        return DueDaysResponse(**due_days_answer(db, version))
+
     @api.post("/concerns/{concern_id}/status", response_model=RecordOut, tags=["district office"],
               responses=error_responses(400, 401, 403, 404, 409, 413, 503))
     def concern_status(concern_id: uuid.UUID, body: StatusRequest, actor: ActorDep) -> RecordOut:
         """A supervisor or admin moves a concern along its lifecycle; devices get it on their next pull."""
-        server_rev, data = change_concern_status(db, actor, str(concern_id), body.status, body.note,
-                                                 body.referred_to)
+        server_rev, data = change_concern_status(
+            db, actor, str(concern_id), body.status, body.note, body.referred_to, institution_id=body.institution_id,
+            expected_on=body.expected_on, escalation=body.escalation.model_dump() if body.escalation else None,
+            listed=institution_ids)
         return RecordOut(server_rev=server_rev, data=data)
 
     @api.get("/conflicts", response_model=ConflictsResponse, tags=["district office"],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Optional
 
 from pydantic import ValidationError
@@ -12,12 +13,15 @@ from records.roles import OFFICE_ROLES
 from server.auth import Actor
 from server.db import Database
 from server.errors import ApiError
+from server.institutions import InstitutionIds
 from server.push_rules import canonical
 from server.tables import AuditEntry, RecordRow
 
 
 def change_concern_status(db: Database, actor: Actor, concern_id: str, status: ConcernStatus, note: str,
-                          referred_to: Optional[str]) -> tuple[int, dict]:
+                          referred_to: Optional[str], *, institution_id: Optional[str] = None,
+                          expected_on: Optional[date] = None, escalation: Optional[dict] = None,
+                          listed: Optional[InstitutionIds] = None) -> tuple[int, dict]:
     """Concern.change_status on the server copy: lifecycle rules hold, history grows, server_rev +1."""
     if actor.role not in OFFICE_ROLES:
         raise ApiError(403, "forbidden_role", "Only a supervisor or admin changes a concern's status here.")
@@ -29,8 +33,12 @@ def change_concern_status(db: Database, actor: Actor, concern_id: str, status: C
         if row is None or not actor.covers(row.village_code):  # another area's: as if it did not exist
             raise ApiError(404, "not_found", f"The server has no concern {concern_id} in your area.")
         concern = Concern.model_validate(json.loads(row.data))
+        if institution_id and listed is not None and institution_id not in listed.current(s):
+            raise ApiError(422, "institution_unknown", f"The server lists no institution {institution_id!r}.")
         try:
-            changed = concern.change_status(status, by=actor.full_name, note=note, referred_to=referred_to)
+            changed = concern.change_status(status, by=actor.full_name, note=note, referred_to=referred_to,
+                                            institution_id=institution_id, expected_on=expected_on,
+                                            escalation=escalation)
         except ValidationError as exc:
             code = next(iter(field_errors(exc).values()))
             if code == "status_transition":

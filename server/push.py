@@ -31,6 +31,7 @@ from records.models import Record, utcnow
 from server.auth import Actor
 from server.db import Database, SerialSession
 from server.push_rules import Answer, Caller, Facts, Prepared, Rejected, Stored, Verdict, decide, prepare
+from server.institutions import InstitutionIds
 from server.reference import VillageCodes
 from server.schemas import PushRecord
 from server.tables import AREA_LEVELS, AuditEntry, ConflictRevision, RecordRow, area_columns
@@ -75,8 +76,10 @@ def _result(item: PushRecord, status: str, *, server_rev: Optional[int] = None, 
 
 
 class _Batch:
-    def __init__(self, tx: SerialSession, actor: Actor, villages: Optional[frozenset[str]]):
+    def __init__(self, tx: SerialSession, actor: Actor, villages: Optional[frozenset[str]],
+                 institutions: Optional[frozenset[str]] = None):
         self.tx = tx
+        self.institutions = institutions
         self.c = tx.session.connection()  # Core on the session's connection: statements compile once
         # The device is the one the token was signed in on: a body cannot name another (server/api.py).
         self.actor, self.device_id, self.villages = actor, actor.device_id, villages
@@ -137,6 +140,7 @@ class _Batch:
             item=item, model=model, digest=digest, caller=self.caller, existing=existing,
             household=self.get(model.household_id) if model.kind != "household" else None,
             visit=self.get(model.visit_id) if model.kind == "concern" else None, gazetteer=self.villages,
+            institutions=self.institutions if getattr(model, "institution_id", None) else None,
             accepted_before=lambda: self._accepted_before(model.id, digest),
             status_before=lambda: self.data(existing).get("status"))
         verdict = decide(facts)
@@ -262,13 +266,14 @@ class _Batch:
                 results[queued.index] = _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
 
 
-def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes) -> list[dict]:
+def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes,
+         institutions: Optional[InstitutionIds] = None) -> list[dict]:
     """Apply a batch from the actor's device (the token's); returns one result per item, in request order."""
     order = sorted(range(len(items)), key=lambda i: (TYPE_ORDER.get(items[i].type, 3), i))
     prepared = [prepare(item) for item in items]  # the CPU-heavy part, outside the transaction
     for attempt in range(1, _RETRIES + 1):
         try:
-            return _push_once(db, actor, items, villages, order, prepared)
+            return _push_once(db, actor, items, villages, order, prepared, institutions)
         except (_Raced, OperationalError) as exc:
             again = isinstance(exc, _Raced) or getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
             if not again or attempt == _RETRIES:
@@ -277,10 +282,12 @@ def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageC
 
 
 def _push_once(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes, order: list[int],
-               prepared: list[Prepared]) -> list[dict]:
+               prepared: list[Prepared], institutions: Optional[InstitutionIds]) -> list[dict]:
     results: list[Optional[dict]] = [None] * len(items)
     with db.serial() as tx:
-        batch = _Batch(tx, actor, villages.current(tx.session))
+        listed = institutions.current(tx.session) if institutions is not None and any(
+            item.type == "concern" and item.data.get("institution_id") for item in items) else None
+        batch = _Batch(tx, actor, villages.current(tx.session), listed)
         batch.prefetch(items)
         for i in order:
             results[i] = batch.decide(i, items[i], prepared[i])

@@ -92,6 +92,7 @@ class Facts:
     household: Optional[Stored] = None  # the row with the visit's or concern's household_id
     visit: Optional[Stored] = None  # the row with the concern's visit_id
     gazetteer: Optional[frozenset[str]] = None  # the village codes the server knows; None: none loaded
+    institutions: Optional[frozenset[str]] = None  # ids of the institutions the server lists; None: not checked
     accepted_before: Callable[[], Optional[int]] = _no_answer  # server rev an earlier accepted equal content got
     status_before: Callable[[], Optional[str]] = _no_answer  # the stored concern's status
 
@@ -191,6 +192,7 @@ def _decide(f: Facts) -> Verdict:
     if not f.caller.covers(village):
         raise Rejected("outside_area", outside, OUTSIDE_AREA_REASON)
     _check_role(f)
+    _check_followup(f)
     accepted = Verdict(Answer.accepted, village_code=village, household_id=household_id)
     if existing is None:  # nothing can be overwritten, whatever base_rev says
         return accepted
@@ -245,3 +247,21 @@ def _check_role(f: Facts) -> None:
     if not may_set_status(f.caller.role, ConcernStatus(before) if before else None, model.status):
         raise Rejected("forbidden_role", "status",
                        f"Only a supervisor or admin may mark a concern {model.status.value}.")
+
+
+def _check_followup(f: Facts) -> None:
+    """A referral names an institution the server lists; a new escalation carries its summary."""
+    model = f.model
+    if model.kind != "concern":
+        return
+    if model.institution_id and f.institutions is not None and model.institution_id not in f.institutions:
+        raise Rejected("institution_unknown", "institution_id",
+                       f"The server lists no institution {model.institution_id!r}; choose another one, or Other.")
+    if model.status != ConcernStatus.escalated:
+        return
+    before = f.status_before() if f.existing is not None else None
+    if before == ConcernStatus.escalated.value:
+        return  # escalated earlier (perhaps before summaries existed): an edit keeping the status
+    last = next((e for e in reversed(model.history) if e.is_move), None)
+    if last is None or last.to_status != ConcernStatus.escalated or last.escalation is None:
+        raise Rejected("escalation_required", "escalation", ERROR_CODES["escalation_required"])

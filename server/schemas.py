@@ -1,7 +1,7 @@
 """Request and response bodies of the API (docs/sync-protocol.md); they make the OpenAPI schema."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -130,10 +130,52 @@ class CategoriesResponse(BaseModel):
     categories: list[CategoryOut]
 
 
+class InstitutionOut(BaseModel):
+    id: str
+    kind: str
+    level: str  # national | province | district | commune
+    area_code: str  # "" = the whole country
+    categories: list[str]
+    name_en: str
+    name_km: str
+
+
+class InstitutionsResponse(BaseModel):
+    version: str
+    source: str
+    changed: bool
+    institutions: list[InstitutionOut]
+
+
+class DueDaysOverride(BaseModel):
+    category: str
+    priority: str
+    days: int
+
+
+class DueDaysResponse(BaseModel):
+    version: str
+    changed: bool
+    defaults: dict[str, int]  # priority -> days
+    overrides: list[DueDaysOverride]
+
+
+class EscalationIn(Strict):
+    level: Optional[str] = Field(default=None, max_length=32)
+    tried_locally: str = Field(default="", max_length=MAX_TEXT)
+    who_was_urged: str = Field(default="", max_length=MAX_TEXT)
+    why_not_solved: str = Field(default="", max_length=MAX_TEXT)
+    ask: str = Field(default="", max_length=MAX_TEXT)
+
+
 class StatusRequest(Strict):
     status: ConcernStatus
     note: str = Field(default="", max_length=MAX_TEXT)
     referred_to: Optional[str] = Field(default=None, max_length=200)
+    # follow-up (issue 11): a listed institution, the date asked for, the summary sent up with an escalation
+    institution_id: Optional[str] = Field(default=None, max_length=48)
+    expected_on: Optional[date] = None
+    escalation: Optional[EscalationIn] = None
 
 
 class RecordOut(BaseModel):

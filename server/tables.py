@@ -213,3 +213,34 @@ class Gazetteer(Base):
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON {level: rows}
     current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InstitutionRow(Base):
+    """An institution a concern can be referred to (records/institutions.py checks every row)."""
+
+    __tablename__ = "institutions"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    area_code: Mapped[str] = mapped_column(String(6), default="")  # "" = the whole country
+    categories: Mapped[str] = mapped_column(String(400), default="")  # space-separated category codes
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_km: Mapped[str] = mapped_column(String(200))
+
+
+class DueDaysRow(Base):
+    """An administrator's due-date rule for one category and priority (the defaults are in records/followup.py)."""
+
+    __tablename__ = "due_days"
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(8), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+
+
+class ReferenceSet(Base):
+    """Which version of a small reference list the server holds ('institutions'); absent = the seed."""
+
+    __tablename__ = "reference_sets"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

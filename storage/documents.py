@@ -19,6 +19,7 @@ from typing import Any, Callable, ClassVar, Iterable, Optional, Protocol
 
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit, utcnow
 from storage.journal import Op, apply_ops
+from storage.followup_index import FollowupFacts, FollowupIndex, FollowupPage, Key
 from storage.migrations import MIGRATIONS, Migration, applied_names, run_migrations
 from storage.repository import (
     Area,
@@ -146,6 +147,9 @@ class DocHouseholds(DocRecords, HouseholdRepository):
     def in_area(self, area_code: str) -> list[Household]:
         return self._records(self.index.in_area(area_code))
 
+    def ids_in_area(self, area_code: str) -> list[str]:
+        return self.index.in_area(area_code)
+
     def village_codes_in_use(self) -> dict[str, int]:
         return self.index.village_codes()
 
@@ -172,6 +176,7 @@ class DocConcerns(DocRecords, ConcernRepository):
         self._by_household = _Grouping()
         self._by_visit = _Grouping()
         self._unresolved = _Grouping()  # household id, or None once resolved
+        self._followup = FollowupIndex()
         super().__init__(tables)
 
     def _index(self, record_id: str, doc: dict[str, Any]) -> None:
@@ -179,6 +184,25 @@ class DocConcerns(DocRecords, ConcernRepository):
         self._by_visit.put(record_id, doc["visit_id"])
         resolved = doc["status"] == ConcernStatus.resolved.value
         self._unresolved.put(record_id, None if resolved else doc["household_id"])
+        self._followup.put(record_id, doc)
+
+    def followup_facts(self) -> list[FollowupFacts]:
+        return list(self._followup.facts.values())
+
+    def followup(self, today: int, soon: int, *, keys: tuple[Key, ...] = (),
+                 household_ids: Optional[Iterable[str]] = None, limit: int = 50) -> FollowupPage:
+        ids = None
+        if household_ids is not None:
+            ids = [i for h in household_ids for i in self._by_household.ids(h)]
+        return self._followup.query(today, soon, keys=keys, ids=ids, limit=limit)
+
+    def followup_keys(self, kind: str) -> list[str]:
+        return self._followup.keys(kind)
+
+    def escalated_ids(self, household_ids: Optional[Iterable[str]] = None) -> list[str]:
+        if household_ids is None:
+            return list(self._followup.escalated)
+        return [i for h in household_ids for i in self._by_household.ids(h) if i in self._followup.escalated]
 
     def for_household(self, household_id: str) -> list[Concern]:
         return _newest_first(self._records(self._by_household.ids(household_id)))

@@ -8,7 +8,7 @@ Append new migrations at the end of MIGRATIONS; never rename or reorder applied 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Mapping, Protocol
 
 from storage.journal import Op
@@ -33,8 +33,28 @@ def _initial(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
     return []  # the first schema: households, visits, concerns, meta, conflicts as records.models dumps them
 
 
+# The due days of issue 11 as they were when this migration was written (frozen: later defaults may differ).
+_DUE_DAYS_0002 = {"urgent": 3, "high": 7, "normal": 30, "low": 60}
+
+
+def _concern_due_dates(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
+    """Concerns saved before due dates get one: the day they were raised + their priority's days.
+
+    The server's migration 0004 gives its copies the same date, so a synced concern stays equal on both.
+    """
+    ops: list[Op] = []
+    for key, doc in table("concerns").items():
+        if doc.get("due_on") or "created_at" not in doc:
+            continue
+        raised = date.fromisoformat(str(doc["created_at"])[:10])
+        days = _DUE_DAYS_0002.get(str(doc.get("priority") or "normal"), _DUE_DAYS_0002["normal"])
+        ops.append(["put", "concerns", key, {**doc, "due_on": (raised + timedelta(days=days)).isoformat()}])
+    return ops
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_initial", _initial),
+    Migration("0002_concern_due_dates", _concern_due_dates),
 ]
 
 

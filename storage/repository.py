@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, Iterable, Optional, TypeVar
 
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
+from storage.followup_index import FollowupFacts, FollowupPage, Key
 
 R = TypeVar("R", bound=Record)
 
@@ -171,6 +172,10 @@ class HouseholdRepository(RecordRepository[Household]):
         """Households whose village code starts with ``area_code`` (village/commune/district/province)."""
 
     @abstractmethod
+    def ids_in_area(self, area_code: str) -> list[str]:
+        """Ids of the households in an area (any level), without building them."""
+
+    @abstractmethod
     def village_codes_in_use(self) -> dict[str, int]:
         """Village code -> number of households using it."""
 
@@ -205,6 +210,23 @@ class ConcernRepository(RecordRepository[Concern]):
     @abstractmethod
     def open_counts(self) -> dict[str, int]:
         """Household id -> number of concerns not resolved."""
+
+    @abstractmethod
+    def followup_facts(self) -> list[FollowupFacts]:
+        """What the follow-up list reads of every concern (storage/followup_index.py), without building records."""
+
+    @abstractmethod
+    def followup(self, today: int, soon: int, *, keys: tuple[Key, ...] = (),
+                 household_ids: Optional[Iterable[str]] = None, limit: int = 50) -> FollowupPage:
+        """Counts and first page of the concerns to follow up (days as ordinals), by keys and households."""
+
+    @abstractmethod
+    def followup_keys(self, kind: str) -> list[str]:
+        """The categories, institutions or sources that concerns to follow up have."""
+
+    @abstractmethod
+    def escalated_ids(self, household_ids: Optional[Iterable[str]] = None) -> list[str]:
+        """Ids of the escalated concerns (of these households)."""
 
 
 class AreaRepository(ABC):

@@ -81,6 +81,7 @@ class SyncReport:
     requeued: int = 0  # edited while being sent: the newer edit is pending
     pulled: int = 0  # server changes saved locally (new or updated records)
     gazetteer_version: Optional[str] = None  # set when a new gazetteer was loaded
+    reference_versions: dict[str, str] = field(default_factory=dict)  # institutions / due days newly loaded
     healed: bool = False  # this sync made a repaired store whole again (area pulled from the start)
     resent_after_repair: int = 0  # synced records the server did not send back, sent again
     errors: list[str] = field(default_factory=list)
@@ -131,6 +132,7 @@ class SyncReport:
             "requeued": self.requeued,
             "pulled": self.pulled,
             "gazetteer_version": self.gazetteer_version,
+            "reference_versions": dict(self.reference_versions),
             "errors": list(self.errors),
         }
 

@@ -1,8 +1,8 @@
 """The sync runner: one sync = push, then pull, then reference data, in that order.
 
 Push every pending record in batches (sync/push.py), then pull pages until the server has no
-more, then refresh the gazetteer if the server has another version. Every step is
-resumable: records are marked ``sending`` durably before their batch goes out, and the
+more, then refresh the gazetteer, the institutions and the due-date table if the server has
+another version. Every step is resumable: records are marked ``sending`` durably before their batch goes out, and the
 pull cursor moves only after its page is saved. The rules are in sync/decisions.py, the
 report types in sync/report.py, a supervisor's conflict decisions in sync/conflicts.py.
 """
@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Callable, Optional
 
 from records.models import Record, SyncState, utcnow
+from storage import followup_reference
 from storage.repository import Area, ConflictCopy, StoreError, Store
 from sync import decisions
 from sync.push import PushBatches
@@ -72,6 +73,7 @@ class SyncRunner:
             else:
                 self.pull(report, emit)
             self.refresh_reference(report, emit)
+            self.refresh_followup_reference(report)
             self.store.meta.set(LAST_SUCCESS_KEY, self.now().isoformat())
         except SyncError as exc:
             log.info("sync stopped: %s", exc)
@@ -186,6 +188,24 @@ class SyncRunner:
             report.errors.append(f"gazetteer {answer.get('version')} not loaded: {exc}")
             return
         report.gazetteer_version = loaded.version
+
+    def refresh_followup_reference(self, report: SyncReport) -> None:
+        """Institutions and the due-date table, when the server has another version (storage/followup_reference.py)."""
+        for name, ask, version, save in (
+                ("institutions", self.transport.reference_institutions, followup_reference.institutions_version,
+                 followup_reference.save_institutions),
+                ("due days", self.transport.reference_due_days, followup_reference.due_days_version,
+                 followup_reference.save_due_days)):
+            answer = ask(version=version(self.store))
+            if not isinstance(answer, dict):
+                raise Unreachable(f"{name} answer is not an object", code="bad_response")
+            try:
+                saved = save(self.store, answer)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a bad list: the old one stays
+                report.errors.append(f"{name} {answer.get('version')} not loaded: {exc}")
+                continue
+            if saved is not None:
+                report.reference_versions[name] = saved
 
     def _find(self, kind: str, record_id: str) -> Optional[Record]:
         return self.store.repository_for(kind).find(record_id)

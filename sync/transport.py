@@ -267,10 +267,25 @@ class Transport:
         path = "/reference/areas" + ("?" + urlencode({"version": version}) if version else "")
         return self._call("GET", path, None)
 
+    def reference_institutions(self, *, version: Optional[str] = None) -> dict[str, Any]:
+        """``{"version", "source", "changed", "institutions"}``: empty when we already have ``version``."""
+        path = "/reference/institutions" + ("?" + urlencode({"version": version}) if version else "")
+        return self._call("GET", path, None)
+
+    def reference_due_days(self, *, version: Optional[str] = None) -> dict[str, Any]:
+        """``{"version", "changed", "defaults", "overrides"}``: the due-date table."""
+        path = "/reference/due-days" + ("?" + urlencode({"version": version}) if version else "")
+        return self._call("GET", path, None)
+
     def change_concern_status(self, concern_id: str, status: str, *, note: str = "",
-                              referred_to: Optional[str] = None) -> dict[str, Any]:
+                              referred_to: Optional[str] = None, institution_id: Optional[str] = None,
+                              escalation: Optional[dict[str, Any]] = None) -> dict[str, Any]:
         """District office: move a concern along its lifecycle on the server; ``{"server_rev", "data"}``."""
         body = {"status": status, "note": note, "referred_to": referred_to}
+        if institution_id is not None:
+            body["institution_id"] = institution_id
+        if escalation is not None:
+            body["escalation"] = escalation
         return self._call("POST", f"/concerns/{quote(concern_id, safe='')}/status", body)
 
     def close(self) -> None:

@@ -7,41 +7,40 @@ import flet as ft
 
 from app.services.concerns import ConcernRow
 from app.viewmodels.concerns import ConcernsVM
+from views import followup
 from views.area_picker import area_dialog
 from views.env import Env, Screen
 from views.form_focus import FormFocus
 from views.theme import GAP, STATUS_COLORS, TOUCH
 from views.widgets import (
     card, chip, choice_chips, dropdown, empty_state, field, inner, labelled, muted, primary_button, section_title,
-    set_error, tid,
+    tid,
 )
 
 
 class StatusFormView:
-    """The status change form of the open concern, built once: ``paint`` refreshes the moves,
-    errors and the institution's place; the note and institution fields stay the same controls,
-    so their text, focus and caret survive every repaint."""
+    """The status change form of the open concern, built once: ``paint`` refreshes the moves and
+    errors; the note stays the same control, and the referral/escalation fields are rebuilt only
+    when their shape changes, so text, focus and caret survive every repaint."""
 
     def __init__(self, screen: "ConcernsScreen"):
         tr = screen.tr
         self.screen = screen
         self.tr = tr
         self.chips = ft.Container()
-        self.institution = field(tr, "concern.referred_to", "", on_change=lambda e: screen.typed(
-            "referred_to", e.control.value), identifier="status-referred-to", on_submit=screen._change)
-        self.institution_slot = ft.Container()  # always there: the note keeps its place when it shows
+        self.followup_slot = ft.Container()  # always there: the note keeps its place when it fills
         self.note = field(tr, "concern.note", "", on_change=lambda e: screen.typed("note", e.control.value),
                           identifier="status-note", multiline=True)
         self.error_text = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.card = card(ft.Column([
-            section_title(tr("concern.change_status")), self.chips, self.institution_slot, self.note,
+            section_title(tr("concern.change_status")), self.chips, self.followup_slot, self.note,
             self.error_text,
             ft.Row([primary_button(tr("concern.apply_status"), screen._change, icon=ft.Icons.CHECK,
                                    identifier="change-status")]),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), identifier="status-form")
         self._moves: Optional[tuple] = None
+        self._shape: Optional[tuple] = None
         screen.focus.reset()
-        screen.focus.track("referred_to", self.institution)
         screen.focus.track("note", self.note)
 
     def paint(self, form) -> None:
@@ -51,11 +50,19 @@ class StatusFormView:
             self.chips.content = choice_chips(tr, "status", list(moves[0]), form.to, self.screen._pick_status,
                                               prefix="status-to")
             self._moves = moves
-        for control, value in ((self.note, form.note), (self.institution, form.referred_to)):
-            if (inner(control).value or "") != value:  # set by the form (saved: cleared), not typed
-                inner(control).value = value
-        set_error(self.institution, tr, form.institution_error)
-        self.institution_slot.content = self.institution if form.needs_institution else None
+        if (inner(self.note).value or "") != form.note:  # set by the form (saved: cleared), not typed
+            inner(self.note).value = form.note
+        # Referral and escalation fields are built again only when their shape changes (a move, an
+        # institution picked, a refusal), never for a sync's repaint: their text and focus stay.
+        shape = (form.needs_institution, form.needs_other_name, form.needs_summary, form.institution_id,
+                 tuple(sorted(form.errors.items())), form.escalation_error)
+        if shape != self._shape:
+            screen = self.screen
+            self.followup_slot.content = ft.Column([
+                *followup.referral_controls(tr, screen.vm, form, screen._pick_institution, screen._change),
+                *followup.escalation_controls(tr, screen.vm, form),
+            ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+            self._shape = shape
         other_errors = form.other_errors
         self.error_text.value = " ".join(tr.error(code) for code in other_errors)
         self.error_text.visible = bool(other_errors)
@@ -68,7 +75,9 @@ class ConcernsScreen(Screen):
 
     def __init__(self, env: Env, concern_id: Optional[str]):
         super().__init__(env)
-        self.vm = ConcernsVM(env.deps.concerns, env.deps.areas, env.lang)
+        self.vm = ConcernsVM(env.deps.concerns, env.deps.areas, env.lang, env.deps.followup)
+        if _has_store(env.page):
+            self.vm.set_view(env.page.session.store.get("ui.concerns_view") or "all")
         self.concern_id = concern_id
         if concern_id:
             self.vm.open(concern_id)
@@ -78,10 +87,14 @@ class ConcernsScreen(Screen):
         self.detail = ft.Container(expand=True)
         self.info = ft.Container()
         self.change_box = ft.Container()
+        self.feedback_box = ft.Container()
         self.history_box = ft.Container()
         self.detail_column = ft.Column([card(self.info, identifier="concern-detail"), self.change_box,
-                                        self.history_box], spacing=GAP,
+                                        self.feedback_box, self.history_box], spacing=GAP,
                                        horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.switch = ft.Container()
+        self.filters = ft.Container()
+        self._clipboard = None  # kept: a Flet service is unregistered once nothing holds it
         self.status_form: Optional[StatusFormView] = None
         self.focus = FormFocus(env.page)
 
@@ -108,9 +121,9 @@ class ConcernsScreen(Screen):
                 return ft.Container(ft.Column([self.detail], scroll=ft.ScrollMode.AUTO, expand=True,
                                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12,
                                     expand=True)
-            return ft.Container(ft.Column([self._filters(), self.summary, self.list], spacing=8, expand=True),
-                                padding=12, expand=True)
-        left = ft.Column([self._filters(), self.summary, self.list], spacing=8, expand=True)
+            return ft.Container(ft.Column([self.switch, self.filters, self.summary, self.list], spacing=8,
+                                          expand=True), padding=12, expand=True)
+        left = ft.Column([self.switch, self.filters, self.summary, self.list], spacing=8, expand=True)
         right = ft.Column([self.detail], scroll=ft.ScrollMode.AUTO, expand=True,
                                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         return ft.Container(ft.Row([ft.Container(left, expand=3), ft.VerticalDivider(width=1),
@@ -146,10 +159,25 @@ class ConcernsScreen(Screen):
 
     def _paint_list(self) -> None:
         tr, vm = self.tr, self.vm
+        counts = self.env.deps.followup.counts()
+        self.switch.content = followup.view_switch(tr, vm, self._set_view, counts.total)
+        if vm.view == "followup":
+            self.filters.content = ft.Column([followup.followup_filters(tr, vm, self._filter_followup,
+                                                                        self._open_area), self.area_chip], spacing=4)
+            area = vm.followups.area_filter_label()
+            self._paint_area_chip(area)
+            self.summary.value = followup.followup_summary(tr, vm)
+            self.list.controls = followup.followup_rows(tr, vm, self._open)
+            return
+        if vm.view == "escalated":
+            self.filters.content = ft.Column([self._area_button(), self.area_chip], spacing=4)
+            self._paint_area_chip(vm.area_filter_label())
+            self.summary.value = ""
+            self.list.controls = followup.escalated_panel(tr, vm, self._open, self._copy_brief)
+            return
+        self.filters.content = self._filters()
         area = vm.area_filter_label()
-        self.area_chip.controls = [ft.Chip(label=ft.Text(tr("households.in_area", area=area)),
-                                           on_delete=self._clear_area)] if area else []
-        self.area_chip.visible = bool(area)
+        self._paint_area_chip(area)
         summary = vm.summary()
         self.summary.value = tr(summary.key, **summary.params)
         if not vm.rows:
@@ -158,13 +186,23 @@ class ConcernsScreen(Screen):
             return
         self.list.controls = [self._row(i, r) for i, r in enumerate(vm.rows)]
 
+    def _paint_area_chip(self, area: str) -> None:
+        self.area_chip.controls = [ft.Chip(label=ft.Text(self.tr("households.in_area", area=area)),
+                                           on_delete=self._clear_area)] if area else []
+        self.area_chip.visible = bool(area)
+
+    def _area_button(self) -> ft.Control:
+        return tid("concerns-area-filter", ft.OutlinedButton(
+            self.tr("households.filter_area"), icon=ft.Icons.FILTER_LIST, on_click=self._open_area, height=TOUCH))
+
     def _row(self, index: int, row: ConcernRow) -> ft.Control:
         tr, c = self.tr, row.concern
         selected = self.vm.selected is not None and self.vm.selected.id == c.id
         place = self.vm.place(row)
+        _, due = self.vm.due(tr, c)
         return tid(f"concern-row-{index}", ft.ListTile(
             title=ft.Text(f"{tr(f'category.{c.category.value}')} · {row.head_name}", weight=ft.FontWeight.W_600),
-            subtitle=ft.Text(f"{c.description}\n{place} · {tr.date(row.raised_on)}", max_lines=3,
+            subtitle=ft.Text(f"{c.description}\n{place} · {tr.date(row.raised_on)} · {due}", max_lines=3,
                              overflow=ft.TextOverflow.ELLIPSIS),
             trailing=chip(tr(f"status.{c.status.value}"), STATUS_COLORS[c.status.value]),
             selected=selected, on_click=lambda e, cid=c.id: self._open(cid), min_vertical_padding=6,
@@ -192,13 +230,15 @@ class ConcernsScreen(Screen):
                             expand=True), tid("concern-status", chip(tr(f"status.{c.status.value}"),
                                                                      STATUS_COLORS[c.status.value]))]),
             ft.Text(c.description),
+            ft.Row([followup.due_chip(tr, vm, c, identifier="concern-due")]),
             labelled(tr("concern.priority"), tr(f"priority.{c.priority.value}")),
             labelled(tr("concern.household"), household.head_name if household else "—"),
-            labelled(tr("concern.referred_to"), c.referred_to or ""),
+            labelled(tr("concern.referred_to"), vm.institution_name(c)),
             ft.Row([ft.TextButton(tr("concern.open_household"), icon=ft.Icons.HOME_OUTLINED, height=TOUCH,
                                   on_click=lambda e: self.env.go(f"/households/{c.household_id}"))]),
         ], spacing=8)
         self.change_box.content = self._change_form()
+        self.feedback_box.content = followup.feedback_card(tr, vm, self._feedback)
         self.history_box.content = self._history()
         self.detail.content = self.detail_column
 
@@ -215,13 +255,17 @@ class ConcernsScreen(Screen):
         tr = self.tr
         rows: list[ft.Control] = [section_title(tr("concern.history"))]
         for entry in self.vm.history():
-            move = tr(f"status.{entry.to_status.value}") if entry.from_status is None else tr(
+            move = tr("followup.step_feedback") if entry.feedback is not None else tr(
+                f"status.{entry.to_status.value}") if entry.from_status is None else tr(
                 "concern.moved", from_status=tr(f"status.{entry.from_status.value}"),
                 to_status=tr(f"status.{entry.to_status.value}"))
             lines: list[ft.Control] = [ft.Text(move, weight=ft.FontWeight.W_600),
                                        muted(tr("concern.by_when", who=entry.by, when=tr.date_time(entry.at)))]
             if entry.referred_to:
-                lines.append(ft.Text(tr("concern.referred_line", institution=entry.referred_to)))
+                listed = self.env.deps.concerns.reference.institution(entry.institution_id)
+                lines.append(ft.Text(tr("concern.referred_line",
+                                        institution=listed.name(self.env.lang) if listed else entry.referred_to)))
+            lines += followup.history_extras(tr, self.vm, entry)
             if entry.note:
                 lines.append(ft.Text(entry.note))
             stripe = ft.Border.only(left=ft.BorderSide(3, STATUS_COLORS[entry.to_status.value]))
@@ -229,6 +273,38 @@ class ConcernsScreen(Screen):
         return card(ft.Column(rows, spacing=10), identifier="concern-history")
 
     # ---------------------------------------------------------------- events
+
+    def _set_view(self, view: str) -> None:
+        self.vm.set_view(view)
+        if _has_store(self.env.page):
+            self.env.page.session.store.set("ui.concerns_view", self.vm.view)
+        self._paint_list()
+        self.env.page.update()
+
+    def _filter_followup(self, which: str, value: Optional[str]) -> None:
+        self.vm.followups.set_filter(which, value)
+        self._paint_list()
+
+    def _pick_institution(self, value: Optional[str]) -> None:
+        self.vm.pick_institution(value)
+        self._paint_detail()
+        self.env.page.update()
+
+    def _feedback(self, e=None) -> None:
+        if self.vm.submit_feedback():
+            self.env.saved()
+            self.env.toast("followup.feedback_saved")
+            self._paint_list()
+        self._paint_detail()
+
+    async def _copy_brief(self, e=None) -> None:
+        text = self.vm.brief(self.tr)
+        try:
+            self._clipboard = self._clipboard or ft.Clipboard()
+            await self._clipboard.set(text)
+            self.env.toast("followup.brief_copied")
+        except Exception:  # noqa: BLE001 - a client without a clipboard: the brief stays on screen to copy
+            self.env.toast("followup.brief_copy_failed")
 
     def _open(self, concern_id: str) -> None:
         self.env.go(f"/concerns/{concern_id}")
@@ -248,11 +324,13 @@ class ConcernsScreen(Screen):
 
     def has_unsaved(self) -> bool:
         form = self.vm.change
-        return form is not None and bool(form.note.strip())
+        return form is not None and bool(form.note.strip() or any(
+            text.strip() for part, text in form.escalation.items() if part != "level"))
 
     def discard(self) -> None:
         if self.vm.change is not None:
             self.vm.change.note = ""
+            self.vm.change.escalation = {part: "" for part in self.vm.change.escalation}
 
     def _change(self, e=None) -> None:
         if self.vm.submit_change():
@@ -263,16 +341,25 @@ class ConcernsScreen(Screen):
 
     def _open_area(self, e) -> None:
         page = self.env.page
-        page.show_dialog(area_dialog(self.tr, self.vm.area, prefix="concerns-area", on_apply=self._apply_area,
+        page.show_dialog(area_dialog(self.tr, self._area_vm(), prefix="concerns-area", on_apply=self._apply_area,
                                      on_clear=self._clear_area, close=page.pop_dialog, refresh=self.env.refresh))
 
+    def _area_vm(self):
+        return self.vm.followups.area if self.vm.view == "followup" else self.vm.area
+
     def _apply_area(self) -> None:
-        self.vm.apply_area()
+        if self.vm.view == "followup":
+            self.vm.followups.apply_area()
+        else:
+            self.vm.apply_area()
         self._paint_list()
         self.env.page.update()
 
     def _clear_area(self, e=None) -> None:
-        self.vm.clear_area()
+        if self.vm.view == "followup":
+            self.vm.followups.clear_area()
+        else:
+            self.vm.clear_area()
         self._paint_list()
         self.env.page.update()
 
@@ -283,3 +370,8 @@ class ConcernsScreen(Screen):
         self._paint_list()
         self._paint_detail()
         return True
+
+
+def _has_store(page) -> bool:
+    # The session's store keeps the chosen view across re-renders (language, phone/desktop width).
+    return getattr(getattr(page, "session", None), "store", None) is not None

@@ -5,6 +5,7 @@ import flet as ft
 
 from records.models import Concern
 from app.services.households import HouseholdHistory, VisitWithConcerns
+from app.viewmodels.followup import due_line
 from views.env import Env, Screen
 from views.theme import GAP, STATUS_COLORS, SYNC_COLORS
 from views.widgets import (
@@ -130,11 +131,12 @@ class HouseholdDetailScreen(Screen):
 
     def _concern(self, key: str, c: Concern) -> ft.Control:
         tr = self.tr
+        _, due = due_line(tr, c, self.env.deps.followup.today())
         return tid(f"concern-{key}", ft.ListTile(
             leading=ft.Icon(ft.Icons.CAMPAIGN_OUTLINED),
             title=ft.Text(f"{tr(f'category.{c.category.value}')} · {tr(f'priority.{c.priority.value}')}",
                           weight=ft.FontWeight.W_600),
-            subtitle=ft.Text(c.description, max_lines=3, overflow=ft.TextOverflow.ELLIPSIS),
+            subtitle=ft.Text(f"{c.description}\n{due}", max_lines=4, overflow=ft.TextOverflow.ELLIPSIS),
             trailing=chip(tr(f"status.{c.status.value}"), STATUS_COLORS[c.status.value]),
             on_click=lambda e, cid=c.id: self.env.go(f"/concerns/{cid}"), min_vertical_padding=4,
             content_padding=ft.Padding.symmetric(horizontal=4), height=None,

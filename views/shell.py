@@ -117,6 +117,7 @@ class Shell:
         else:
             self.screen.relayout(self.env())
         self._sync_icons: list[ft.Icon] = []
+        self._concern_icons: list[ft.Icon] = []
         self.page.views.clear()
         self.page.views.append(self._frame(self.screen))
         self._paint_status()
@@ -164,7 +165,16 @@ class Shell:
         if tab == "sync":
             self._sync_icons.append(icon)
             self._paint_sync_icon(icon)
+        if tab == "concerns":
+            self._concern_icons.append(icon)
+            self._paint_concern_icon(icon)
         return tid(f"nav-{tab}", icon)
+
+    def _paint_concern_icon(self, icon: ft.Icon) -> None:
+        # Concerns to chase (overdue, due soon, the household to tell): the follow-up list's count.
+        counts = self.deps.followup.counts()
+        icon.badge = ft.Badge(label=self.tr.number(counts.total),
+                              bgcolor=ft.Colors.RED_800 if counts.overdue else None) if counts.total else None
 
     def _paint_sync_icon(self, icon: ft.Icon) -> None:
         count = self.deps.status.pending
@@ -192,6 +202,8 @@ class Shell:
         self._progress.visible = status.running
         for icon in getattr(self, "_sync_icons", []):
             self._paint_sync_icon(icon)
+        for icon in getattr(self, "_concern_icons", []):
+            self._paint_concern_icon(icon)
 
     def _status_changed(self) -> None:
         # Called from AutoSync (event loop) or a worker thread: hop onto this session's loop.

@@ -8,6 +8,7 @@ from typing import Callable, Optional
 from pydantic import ValidationError
 
 from app.services.actor import ActorSource
+from app.services.followup import OTHER, FollowupReference
 from app.services.edits import ChangedSinceOpened, OnSaved, SaveFailed, nothing_to_do, notify_saved
 from storage.repository import Store
 from records.models import (ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, can_change_status,
@@ -26,11 +27,12 @@ class ConcernRow:
 
 class ConcernService:
     def __init__(self, store: Store, actor: ActorSource, *, clock: Callable = utcnow,
-                 on_saved: OnSaved = nothing_to_do):
+                 on_saved: OnSaved = nothing_to_do, reference: Optional[FollowupReference] = None):
         self.store = store
         self.actor = actor
         self.clock = clock
         self.on_saved = on_saved
+        self.reference = reference or FollowupReference(store)
 
     def list(
         self,
@@ -79,14 +81,17 @@ class ConcernService:
 
     def change_status(
         self, concern_id: str, to: ConcernStatus | str, *, note: str = "", referred_to: str = "",
-        opened: Optional[Concern] = None,
+        opened: Optional[Concern] = None, institution_id: str = "", expected_on: Optional[date] = None,
+        escalation: Optional[dict] = None,
     ) -> Concern:
         """Append to the history and save; raises SaveFailed (nothing saved) for a move not allowed.
 
         The move is made on the stored copy, so a change pulled since the form showed
         ``opened`` stays in the history; when that change means the move is no longer allowed
         (the office resolved it meanwhile), ChangedSinceOpened carries the stored copy.
-        Officials may not escalate: that is the district office's decision.
+        Officials may not escalate: that is the district office's decision. A referral names a
+        listed institution by id (its English name goes in ``referred_to`` for readers without the
+        list) or, with ``institution_id`` "other" or empty, the typed ``referred_to``.
         """
         try:
             target = ConcernStatus(to)
@@ -95,6 +100,12 @@ class ConcernService:
         actor = self.actor()
         if not may_set_status(actor.role, None, target):
             raise SaveFailed({"status": "escalate_office_only"})
+        listed = None
+        if target == ConcernStatus.referred and institution_id and institution_id != OTHER:
+            listed = self.reference.institution(institution_id)
+            if listed is None:
+                raise SaveFailed({"institution_id": "institution_unknown"})
+            referred_to = listed.name_en
         with self.store.write_lock:  # no sync answer lands between the read and the save
             concern = self.store.concerns.get(concern_id)
             if opened is not None and opened.status != concern.status and not can_change_status(concern.status,
@@ -102,10 +113,19 @@ class ConcernService:
                 raise ChangedSinceOpened(concern, ["status"], at="status")
             try:
                 changed = concern.change_status(
-                    target, by=actor.signature, note=note or "", referred_to=referred_to or None, at=self.clock()
+                    target, by=actor.signature, note=note or "", referred_to=referred_to or None, at=self.clock(),
+                    institution_id=listed.id if listed else None, expected_on=expected_on,
+                    escalation=_escalation(escalation) if target == ConcernStatus.escalated else None,
                 )
             except ValidationError as exc:
                 raise SaveFailed(field_errors(exc)) from None
             saved = self.store.save_edit(changed)[0]
         notify_saved(self.on_saved)
         return saved
+
+
+def _escalation(typed: Optional[dict]) -> Optional[dict]:
+    """The summary as typed (None when nothing was: the record says escalation_required)."""
+    if not typed or not any((str(v or "").strip() for v in typed.values())):
+        return None
+    return {k: (v or None) if k == "level" else (v or "") for k, v in typed.items()}

@@ -6,9 +6,11 @@ from typing import Any, Callable, Iterable, Optional
 
 from pydantic import ValidationError
 
-from records.models import Concern, Record, Visit, field_errors, utcnow
+from records.followup import DueDays, due_from_priority
+from records.models import Concern, ConcernCategory, Priority, Record, Visit, field_errors, utcnow
 from app.services.actor import ActorSource
 from app.services.edits import OnSaved, ensure_unchanged, nothing_to_do, notify_saved
+from storage.followup_reference import load_due_days
 from storage.repository import Store
 
 
@@ -92,6 +94,7 @@ class VisitService:
             changed.append(visit)
 
         made: list[Concern] = []
+        due_days = load_due_days(self.store)  # the table pulled from the server (or the defaults)
         for i, item in enumerate(concerns):
             data = {"description": item.description, "priority": item.priority}
             if item.category:
@@ -103,10 +106,10 @@ class VisitService:
                         made.append(current_c)
                         continue
                     ensure_unchanged(opened.get(item.id), current_c, ("category", "description", "priority"))
-                    concern = current_c.edited(at=now, **data)
+                    concern = current_c.edited(at=now, **data, **_due_after_edit(current_c, data, due_days))
                 else:
                     concern = Concern.raise_new(
-                        by=actor.signature, at=now,
+                        by=actor.signature, at=now, due_days=due_days,
                         household_id=household_id, visit_id=visit.id if visit else _placeholder_id(),
                         device_id=actor.device_id, **data,
                     )
@@ -130,6 +133,19 @@ def _same(current: Record, values: dict[str, Any]) -> bool:
     except ValidationError:
         return False
     return all(getattr(probe, k) == getattr(current, k) for k in values)
+
+
+def _due_after_edit(current: Concern, data: dict[str, Any], table: DueDays) -> dict[str, Any]:
+    """A new priority or category moves the due date, unless a referral set its own expected date."""
+    if current.expected_on is not None:
+        return {}
+    try:
+        category, priority = ConcernCategory(data.get("category", current.category)), Priority(data["priority"])
+    except (KeyError, ValueError):
+        return {}  # the record's validation names the bad value
+    if (category, priority) == (current.category, current.priority) and current.due_on is not None:
+        return {}
+    return {"due_on": due_from_priority(current.created_at.date(), category.value, priority.value, table)}
 
 
 def _placeholder_id() -> str:

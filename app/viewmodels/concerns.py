@@ -1,16 +1,24 @@
-"""The concerns screen: filter by status, category and area; change status with a note."""
+"""The concerns screen: filter by status, category and area; change status with a note; the
+follow-up steps on one concern (referral, summary, feedback). A little over 300 lines: one
+screen's state; the follow-up list itself is app/viewmodels/followup.py."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Optional
 
-from records.models import Concern, ConcernCategory, ConcernStatus, StatusChange
+from records.models import Concern, ConcernCategory, ConcernStatus, Household, StatusChange
 from app.services.areas import AreaService
 from app.services.concerns import ConcernRow, ConcernService
 from app.services.edits import ChangedSinceOpened, SaveFailed
+from app.i18n import Translator
+from app.services.followup import OTHER, FollowupService
+from app.services.parsing import InputError, parse_date
+from app.viewmodels.followup import FeedbackForm, FollowupVM, due_line, escalation_brief, submit_feedback
 from app.viewmodels.area_picker import AreaPickerVM
 from app.viewmodels.message import Message
 
 ALL = "all"  # the filter choice that filters nothing
+ESCALATION_FIELDS = ("level", "tried_locally", "who_was_urged", "why_not_solved", "ask")
 FILTERS = {"status": ConcernStatus, "category": ConcernCategory}
 
 
@@ -26,7 +34,12 @@ class StatusChangeForm:
         self.choices = choices
         self.to: str = ""  # chosen on purpose, never by default
         self.note = ""
-        self.referred_to = concern.referred_to or ""
+        # A referral: a listed institution's id, or OTHER with its name typed in referred_to.
+        self.institution_id = concern.institution_id or (OTHER if concern.referred_to else "")
+        self.referred_to = concern.referred_to if not concern.institution_id else ""
+        self.expected_text = ""  # dd/mm/yyyy as typed; read on submit
+        # An escalation: the level and the summary for the level above (records.models.Escalation).
+        self.escalation: dict[str, str] = {name: "" for name in ESCALATION_FIELDS}
         self.errors: dict[str, str] = {}
 
     @property
@@ -34,13 +47,26 @@ class StatusChangeForm:
         return self.to == ConcernStatus.referred.value
 
     @property
+    def needs_other_name(self) -> bool:
+        return self.needs_institution and self.institution_id == OTHER
+
+    @property
+    def needs_summary(self) -> bool:
+        return self.to == ConcernStatus.escalated.value
+
+    @property
     def institution_error(self) -> Optional[str]:
-        return self.errors.get("referred_to")
+        return self.errors.get("referred_to") or self.errors.get("institution_id")
+
+    @property
+    def escalation_error(self) -> Optional[str]:
+        return self.errors.get("escalation")
 
     @property
     def other_errors(self) -> list[str]:
-        """Codes shown under the form (the institution's shows at its field)."""
-        return [code for name, code in self.errors.items() if name != "referred_to"]
+        """Codes shown under the form (the institution's and the summary's show at their fields)."""
+        return [code for name, code in self.errors.items()
+                if name not in ("referred_to", "institution_id", "escalation", "expected_on")]
 
     def pick(self, value: str) -> None:
         self.to = value
@@ -52,6 +78,10 @@ class StatusChangeForm:
         self.note = earlier.note
         if earlier.referred_to:
             self.referred_to = earlier.referred_to
+        if earlier.institution_id:
+            self.institution_id = earlier.institution_id
+        self.expected_text = earlier.expected_text
+        self.escalation = dict(earlier.escalation)
         if earlier.to in {s.value for s in self.choices}:
             self.to = earlier.to
         return self
@@ -60,10 +90,18 @@ class StatusChangeForm:
 class ConcernsVM:
     LIMIT = 200
 
-    def __init__(self, concerns: ConcernService, areas: AreaService, lang: str):
+    VIEWS = ("all", "followup", "escalated")  # every concern, the ones to chase, the ones sent up
+
+    def __init__(self, concerns: ConcernService, areas: AreaService, lang: str,
+                 followup: Optional[FollowupService] = None):
         self.service = concerns
         self.areas = areas
         self.lang = lang
+        self.followup = followup or FollowupService(concerns.store, concerns.actor, concerns.reference,
+                                                    clock=concerns.clock, on_saved=concerns.on_saved)
+        self.view = "all"
+        self.followups: Optional[FollowupVM] = None
+        self.feedback: Optional[FeedbackForm] = None
         self.status: Optional[ConcernStatus] = None
         self.category: Optional[ConcernCategory] = None
         self.area = AreaPickerVM(areas, lang)
@@ -80,6 +118,8 @@ class ConcernsVM:
     def refresh(self) -> None:
         self.rows, self.total = self.service.list(status=self.status, category=self.category,
                                                   area_code=self.area_code, limit=self.LIMIT)
+        if self.view == "followup" and self.followups is not None:
+            self.followups.refresh()
         if self.selected is not None:
             self.selected = self.service.get(self.selected.id)
 
@@ -138,7 +178,71 @@ class ConcernsVM:
     def open(self, concern_id: str) -> Optional[Concern]:
         self.selected = self.service.get(concern_id)
         self.change = self._form(self.selected) if self.selected else None
+        self.feedback = FeedbackForm(self.today) if self.selected else None
         return self.selected
+
+    # ---------------------------------------------------------------- follow-up (issue 11)
+
+    @property
+    def today(self) -> date:
+        return self.followup.today()
+
+    def set_view(self, view: str) -> None:
+        self.view = view if view in self.VIEWS else "all"
+        if self.view == "followup":
+            if self.followups is None:
+                self.followups = FollowupVM(self.followup, self.areas, self.lang)
+            else:
+                self.followups.refresh()
+
+    def due(self, tr: Translator, concern: Concern) -> tuple[str, str]:
+        return due_line(tr, concern, self.today)
+
+    def institution_name(self, concern: Concern) -> str:
+        listed = self.service.reference.institution(concern.institution_id)
+        return listed.name(self.lang) if listed else (concern.referred_to or "")
+
+    def referral_options(self) -> list[tuple[str, str]]:
+        """(id, name) for the referral picker: who handles this category where the household lives first;
+        then "other" (the view labels it) for an institution not in the list."""
+        c = self.selected
+        if c is None:
+            return []
+        household = self.service.store.households.find(c.household_id)
+        village = household.village_code if household else ""
+        return [(i.id, i.name(self.lang)) for i in self.service.reference.picker(c.category.value, village,
+                                                                               self.lang)] + [(OTHER, "")]
+
+    def pick_institution(self, value: Optional[str]) -> None:
+        if self.change is not None:
+            self.change.institution_id = value or ""
+            self.change.errors.pop("institution_id", None)
+            self.change.errors.pop("referred_to", None)
+
+    @property
+    def offers_feedback(self) -> bool:
+        """Telling the household is offered once something was decided: referred, resolved or escalated."""
+        return self.selected is not None and self.selected.status.value in ("referred", "resolved", "escalated")
+
+    def submit_feedback(self) -> bool:
+        if self.selected is None or self.feedback is None:
+            return False
+        saved = submit_feedback(self.followup, self.selected.id, self.feedback)
+        if saved is None:
+            return False
+        self.selected = saved
+        self.change = self._form(saved)
+        self.feedback = FeedbackForm(self.today)
+        self.refresh()
+        return True
+
+    def escalated(self) -> list[tuple[Concern, Optional[Household]]]:
+        return self.followup.escalated(area_code=self.area_code)
+
+    def brief(self, tr: Translator) -> str:
+        place = lambda code: self.areas.label(code, self.lang, depth=3)  # noqa: E731
+        return escalation_brief(tr, self.area_filter_label(), self.escalated(), place, self.institution_name,
+                                self.today)
 
     def _form(self, concern: Concern) -> StatusChangeForm:
         return StatusChangeForm(concern, self.service.choices(concern))
@@ -189,8 +293,15 @@ class ConcernsVM:
             form.errors = {"status": "choose_status"}
             return False
         try:
-            saved = self.service.change_status(self.selected.id, form.to, note=form.note,
-                                               referred_to=form.referred_to, opened=form.concern)
+            expected_on = parse_date(form.expected_text, required=False) if form.needs_institution else None
+        except InputError as exc:
+            form.errors = {"expected_on": exc.code}
+            return False
+        try:
+            saved = self.service.change_status(
+                self.selected.id, form.to, note=form.note, opened=form.concern,
+                referred_to=form.referred_to if form.institution_id in ("", OTHER) else "",
+                institution_id=form.institution_id, expected_on=expected_on, escalation=form.escalation)
         except ChangedSinceOpened as exc:
             # Changed meanwhile and this move is no longer possible: show the stored copy and its
             # moves, keep the note and institution typed.

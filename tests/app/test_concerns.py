@@ -133,3 +133,27 @@ def test_a_concern_from_a_paper_form_shows_the_day_of_the_visit_not_the_day_it_w
     rows, _ = ConcernService(store, actor, clock=clock).list()
     row = next(r for r in rows if r.concern.id == concern.id)
     assert row.raised_on == date(2026, 11, 30) and concern.created_at.date() == date(2026, 12, 3)
+
+
+def test_a_concern_raised_on_a_visit_is_due_by_the_pulled_table_and_moves_with_its_priority(store, actor, clock):
+    from datetime import date
+
+    from app.services.visits import ConcernInput, VisitService
+    from storage.followup_reference import save_due_days
+    from tests.support.records import household
+
+    save_due_days(store, {"changed": True, "overrides": [{"category": "water", "priority": "urgent", "days": 1}]})
+    h = household()
+    store.save(h)
+    visits = VisitService(store, actor, clock=clock)
+    _, (water, roads) = visits.save(h.id, {"visited_on": date(2026, 3, 1), "officials": ["Dara"]}, [
+        ConcernInput(category="water", description="អណ្ដូងរីង", priority="urgent"),
+        ConcernInput(category="roads", description="ផ្លូវខូច", priority="urgent")])
+    raised = water.created_at.date()
+    assert (water.due_on - raised).days == 1 and (roads.due_on - raised).days == 3
+    visit = store.visits.for_household(h.id)[0]
+    _, (water, _) = visits.save(h.id, {"visited_on": date(2026, 3, 1), "officials": ["Dara"]}, [
+        ConcernInput(id=water.id, category="water", description="អណ្ដូងរីង", priority="low"),
+        ConcernInput(id=roads.id, category="roads", description="ផ្លូវខូច", priority="urgent")],
+        visit_id=visit.id, opened=[visit, water, roads])
+    assert (water.due_on - raised).days == 60

@@ -37,17 +37,20 @@ def test_a_sync_that_moves_the_open_concern_keeps_the_note_field_and_every_key_t
     km = Translator("km")
     with app_session(ctx, route=f"/concerns/{c.id}", width=width) as s:
         s.click("status-to-referred")
+        s.select("status-institution", "other")
         s.type("status-referred-to", "PDRD")
+        other = s.get("status-referred-to")
         s.type("status-note", NOTE[:30])
         note = s.get("status-note")
         pull(store, c.change_status(ConcernStatus.in_progress, by="District office", note="Team sent"))
         sync_finished(ctx, s)
         assert km("status.in_progress") in s.texts()  # the pulled move is shown...
         assert s.get("status-note") is note and note.value == NOTE[:30]  # ...and the field is the same one
+        assert s.get("status-referred-to") is other and other.value == "PDRD"  # the referral's fields too
         s.type("status-note", NOTE)  # typing goes on in that field, into the form the view-model holds now
         s.click("change-status")
     moved = store.concerns.get(c.id)
-    assert moved.status == ConcernStatus.referred
+    assert moved.status == ConcernStatus.referred and moved.referred_to == "PDRD"
     assert moved.history[-1].note == NOTE and [e.to_status for e in moved.history][-2:] == [
         ConcernStatus.in_progress, ConcernStatus.referred]
 

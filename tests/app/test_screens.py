@@ -124,11 +124,31 @@ def test_change_a_concern_status(ctx, seeded, store):
     _, _, concerns = seeded
     with app_session(ctx, route=f"/concerns/{concerns[0].id}", width=1280) as s:
         s.click("status-to-referred")
+        assert "status-referred-to" not in s.ids()  # a listed institution first; its name only for "other"
+        s.select("status-institution", "other")
         s.type("status-referred-to", "PDRD")
         s.type("status-note", "letter sent")
         s.click("change-status")
         assert store.concerns.get(concerns[0].id).status == ConcernStatus.referred
         assert "status-to-resolved" in s.ids() and "status-to-referred" not in s.ids()
+
+
+def test_refer_to_a_listed_institution_then_tell_the_household(ctx, seeded, store):
+    _, _, concerns = seeded
+    with app_session(ctx, route=f"/concerns/{concerns[0].id}", width=1280) as s:
+        assert "concern-due" in s.ids()
+        s.click("status-to-referred")
+        s.select("status-institution", "bmc-dowram")
+        s.type("status-expected-on", "20/12/2026")
+        s.click("change-status")
+        stored = store.concerns.get(concerns[0].id)
+        assert (stored.institution_id, stored.due_on.isoformat()) == ("bmc-dowram", "2026-12-20")
+        assert stored.referred_to.startswith("Banteay Meanchey Provincial Department of Water")
+        s.click("feedback-channel-phone")
+        s.click("feedback-answer-satisfied")
+        s.click("record-feedback")
+        told = store.concerns.get(concerns[0].id).history[-1].feedback
+        assert (told.channel.value, told.answer.value) == ("phone", "satisfied")
 
 
 def test_filters_on_the_concerns_screen(ctx, seeded):

@@ -25,7 +25,7 @@ from app.viewmodels.visit_form import VisitFormVM
 from storage.tiny import TinyStore
 from sync.decisions import apply_pulled_change
 from tests.app.conftest import NOW
-from tests.support.records import sok_dara, visit_with_concerns
+from tests.support.records import ESCALATION, sok_dara, visit_with_concerns
 
 OFFICIAL = fixed_actor("demo-official", "Demo Official", "device-1")
 SUPERVISOR = fixed_actor("demo-supervisor", "Demo Supervisor", "device-1", role="supervisor")
@@ -264,9 +264,14 @@ def test_supervisors_escalate(tiny, visit_data, concerns_vm):
     vm.open(concerns[0].id)
     assert [s.value for s in vm.change.choices] == ["in_progress", "referred", "resolved", "escalated"]
     vm.change.to, vm.change.note = "escalated", "needs the ministry"
+    assert vm.submit_change() is False and vm.change.errors == {"escalation": "escalation_required"}
+    vm.change.escalation = {**ESCALATION.model_dump(mode="json"), "ask": ""}
+    assert vm.submit_change() is False and vm.change.errors == {"escalation": "escalation_summary_required"}
+    vm.change.escalation = ESCALATION.model_dump(mode="json")
     assert vm.submit_change() is True
     stored = tiny.concerns.get(concerns[0].id)
     assert stored.status == ConcernStatus.escalated and stored.history[-1].by == "Demo Supervisor"
+    assert stored.history[-1].escalation == ESCALATION
 
 
 def test_the_role_comes_from_the_signed_in_user_in_the_device_settings(store, tmp_path, seeded_concern):
@@ -335,6 +340,7 @@ def test_the_concern_screen_keeps_the_note_when_a_sync_moved_the_concern(ctx, st
     with app_session(ctx, route=f"/concerns/{concerns[0].id}", width=1280) as s:
         assert "status-to-escalated" not in s.ids()  # nobody signed in: an official's choices
         s.click("status-to-referred")
+        s.select("status-institution", "other")
         s.type("status-referred-to", "PDRD")
         pull(store, concerns[0].change_status(ConcernStatus.resolved, by="District office"))
         s.click("change-status")
@@ -459,6 +465,7 @@ def test_forms_left_open_across_a_district_change_on_the_real_server(tmp_path, a
             escalate = office.concerns_vm(health.id)
             assert ConcernStatus.escalated in escalate.change.choices
             escalate.change.to, escalate.change.note = "escalated", "needs the ministry"
+            escalate.change.escalation = ESCALATION.model_dump(mode="json")
             assert escalate.submit_change()
             assert office.sync().accepted == 1
 

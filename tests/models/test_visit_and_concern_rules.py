@@ -16,6 +16,7 @@ from records.models import (
     field_errors,
     new_id,
 )
+from tests.support.records import ESCALATION
 
 HOUSEHOLD = new_id()
 VISIT = new_id()
@@ -148,7 +149,7 @@ def test_any_sequence_of_status_changes_keeps_history_and_status_consistent(move
     for to in moves:
         allowed = to in ALLOWED_TRANSITIONS[c.status]
         try:
-            c2 = c.change_status(to, by="Dara", referred_to="Commune council")
+            c2 = c.change_status(to, by="Dara", referred_to="Commune council", escalation=ESCALATION)
         except ValidationError:
             assert not allowed
             continue

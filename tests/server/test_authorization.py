@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.server.client import envelope
-from tests.support.records import concern, family, household, visit
+from tests.support.records import ESCALATION, concern, family, household, visit
 
 
 def test_an_official_cannot_push_a_household_outside_their_area(new_user, commune, communes):
@@ -75,7 +75,8 @@ def test_a_status_change_of_an_unknown_concern_is_404(supervisor):
 def test_only_a_supervisor_may_escalate_a_concern_to_national_level(official, supervisor):
     h, v, c = family()
     official.push([h, v, c])
-    escalated = c.change_status("escalated", by="Demo Official", note="Needs the ministry")
+    escalated = c.change_status("escalated", by="Demo Official", note="Needs the ministry",
+                                escalation=ESCALATION)
     result = official.push([envelope(escalated, base_rev=1)])[0]
     assert (result["status"], result["code"], result["field"]) == ("rejected", "forbidden_role", "status")
     assert supervisor.push([envelope(escalated, base_rev=1)], device_id="device-supervisor")[0][

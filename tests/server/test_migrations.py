@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from alembic import command
@@ -68,5 +68,44 @@ def test_records_stored_before_the_area_columns_are_pulled_by_their_area_after_t
             page = json.loads(pull(db, actor, None, 100))
             assert [c["id"] for c in page["changes"]] == [f"r{i}" for i, v in enumerate(villages)
                                                           if v.startswith(area)], area
+    finally:
+        db.dispose()
+
+
+def test_concerns_stored_before_due_dates_get_one_and_a_device_resending_them_is_answered_duplicate(new_db_url):
+    from records.followup import due_date
+    from records.models import Concern, Priority
+    from server.push import push
+    from server.push_rules import canonical
+    from server.reference import VillageCodes
+    from server.schemas import PushRecord
+    from tests.server.client import envelope
+    from tests.support.records import family
+
+    db = Database(new_db_url())
+    try:
+        config = alembic_config(db)
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0003_followup_reference")
+        h, v, c = family()
+        urgent = c.model_copy(update={"priority": Priority.urgent, "due_on": None})  # as an older app made it
+        admin = Actor(1, "admin", "Admin", "admin", "", "d", "x")
+        results = push(db, admin, [PushRecord.model_validate(envelope(r)) for r in (h, v, urgent)], VillageCodes())
+        assert [r["status"] for r in results] == ["accepted"] * 3
+        with db.engine.connect() as conn:
+            before = conn.execute(sa.text("SELECT data, seq FROM records WHERE id = :id"), {"id": c.id}).one()
+        assert "due_on" not in json.loads(before.data)
+        assert upgrade(db) == ("0003_followup_reference", head_revision())
+        with db.engine.connect() as conn:
+            after = conn.execute(sa.text("SELECT data, content_hash, seq, rev FROM records WHERE id = :id"),
+                                 {"id": c.id}).one()
+        migrated = Concern.model_validate(json.loads(after.data))
+        assert migrated.due_on == due_date(urgent) == urgent.created_at.date() + timedelta(days=3)
+        assert (after.seq, after.rev) == (before.seq, urgent.rev)  # nothing for devices to pull again
+        assert canonical(migrated)[1] == after.content_hash
+        # The device's store migration gave its copy the same date: a resend is the same content.
+        resent = push(db, admin, [PushRecord.model_validate(envelope(migrated))], VillageCodes())
+        assert resent[0]["status"] == "duplicate"
     finally:
         db.dispose()

@@ -12,10 +12,10 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from records.models import ConcernStatus, Record
+from records.models import Concern, ConcernStatus, Record
 from server.push_rules import Answer, Caller, Facts, Rejected, Stored, canonical, decide, validate
 from server.schemas import PushRecord
-from tests.support.records import OTHER_COMMUNE_VILLAGE, VILLAGE, concern, household, visit
+from tests.support.records import ESCALATION, OTHER_COMMUNE_VILLAGE, VILLAGE, concern, household, visit
 
 AREA = VILLAGE[:6]
 OFFICIAL = Caller("official", AREA, "device-a")
@@ -53,6 +53,7 @@ class Row:
     gazetteer: Optional[frozenset[str]] = None
     accepted_before: Optional[int] = None
     status_before: Optional[str] = None
+    institutions: Optional[frozenset[str]] = None
 
 
 def run(row: Row):
@@ -61,7 +62,7 @@ def run(row: Row):
                   existing=row.existing,
                   household=(held(H) if kind != "household" else None) if row.household is ... else row.household,
                   visit=(held(V) if kind == "concern" else None) if row.visit is ... else row.visit,
-                  gazetteer=row.gazetteer,
+                  gazetteer=row.gazetteer, institutions=row.institutions,
                   accepted_before=lambda: row.accepted_before, status_before=lambda: row.status_before)
     verdict = decide(facts)
     return verdict, (verdict.answer, verdict.code, verdict.field, verdict.server_rev)
@@ -69,8 +70,14 @@ def run(row: Row):
 
 ACCEPTED = (Answer.accepted, None, None, None)
 EDITED = H.edited(members=6)
-ESCALATED = C.change_status(ConcernStatus.escalated, by="Demo Official")
+ESCALATED = C.change_status(ConcernStatus.escalated, by="Demo Official", escalation=ESCALATION)
 SUPERVISOR = Caller("supervisor", AREA[:4], "device-s")
+_BARE = ESCALATED.to_doc()
+_BARE["history"][-1].pop("escalation")
+ESCALATED_BARE = Concern.model_validate(_BARE)  # as an app from before summaries escalates
+REFERRED = C.change_status(ConcernStatus.referred, by="Demo Official", referred_to="Water department",
+                           institution_id="bmc-dowram")
+LISTED = frozenset({"bmc-dowram", "moh"})
 
 ROWS: dict[str, Row] = {
     # accepted
@@ -134,6 +141,18 @@ ROWS: dict[str, Row] = {
                                                                       None)),
     "official edits a concern the office escalated, keeping the status": Row(
         ESCALATED, ACCEPTED, base_rev=1, existing=held(C), status_before="escalated"),
+    # follow-up (issue 11)
+    "supervisor escalates with the summary": Row(ESCALATED, ACCEPTED, base_rev=1, existing=held(C),
+                                                 status_before="open", caller=SUPERVISOR),
+    "supervisor escalates without a summary": Row(ESCALATED_BARE, (Answer.rejected, "escalation_required",
+                                                                   "escalation", None),
+                                                  base_rev=1, existing=held(C), status_before="open",
+                                                  caller=SUPERVISOR),
+    "a concern escalated before summaries, edited": Row(ESCALATED_BARE, ACCEPTED, base_rev=1, existing=held(C),
+                                                        status_before="escalated", caller=SUPERVISOR),
+    "referred to a listed institution": Row(REFERRED, ACCEPTED, institutions=LISTED),
+    "referred to an institution the server does not list": Row(
+        REFERRED, (Answer.rejected, "institution_unknown", "institution_id", None), institutions=frozenset({"moh"})),
 }
 
 

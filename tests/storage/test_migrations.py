@@ -27,9 +27,9 @@ def test_migrations_run_in_order_and_are_recorded_with_what_they_changed(tmp_pat
 
     store = open_tiny(tmp_path, migrations=[*MIGRATIONS, note("0002_b"), note("0003_a")])
     assert seen == ["0002_b", "0003_a"]
-    assert store.applied_migrations() == ["0001_initial", "0002_b", "0003_a"]
+    assert store.applied_migrations() == [m.name for m in MIGRATIONS] + ["0002_b", "0003_a"]
     row = store.db.storage.table("migrations")["0003_a"]
-    assert row == {"name": "0003_a", "seq": 3, "applied_at": NOW.isoformat(), "changed": 0}
+    assert row == {"name": "0003_a", "seq": len(MIGRATIONS) + 2, "applied_at": NOW.isoformat(), "changed": 0}
     store.close()
 
 
@@ -69,7 +69,7 @@ def test_a_failing_migration_changes_nothing_and_is_not_recorded(tmp_path):
     with pytest.raises(RuntimeError):
         open_tiny(tmp_path, migrations=[*MIGRATIONS, Migration("0002_x", half_done_then_fails)])
     store = open_tiny(tmp_path)
-    assert store.applied_migrations() == ["0001_initial"]
+    assert store.applied_migrations() == [m.name for m in MIGRATIONS]
     assert store.households.get(h.id) == h
     store.close()
 
@@ -90,3 +90,26 @@ def test_the_shipped_migrations_have_ordered_unique_names():
     names = [m.name for m in MIGRATIONS]
     assert names == sorted(set(names))
     assert all(n[:4].isdigit() and n[4] == "_" for n in names)
+
+
+def test_concerns_saved_before_due_dates_get_one_from_the_day_raised_and_their_priority(tmp_path):
+    from datetime import date
+
+    from records.followup import due_date
+    from tests.support.records import concern, visit
+
+    h = household()
+    v = visit(h)
+    urgent, low = concern(h, v, 1, priority="urgent"), concern(h, v, 2, priority="low")
+    before = [m for m in MIGRATIONS if m.name != "0002_concern_due_dates"]
+    store = open_tiny(tmp_path, migrations=before)
+    store.save(h, v, *(c.model_copy(update={"due_on": None}) for c in (urgent, low)))
+    assert store.concerns.get(urgent.id).due_on is None
+    store.close()
+    store = open_tiny(tmp_path)
+    assert store.concerns.get(urgent.id).due_on == date(2026, 3, 4)  # raised 1 March, urgent: 3 days
+    assert store.concerns.get(low.id).due_on == date(2026, 4, 30)
+    assert store.concerns.get(low.id).rev == low.rev and store.concerns.get(low.id).sync_state == low.sync_state
+    assert due_date(store.concerns.get(low.id)) == due_date(low)
+    assert store.db.storage.table("migrations")["0002_concern_due_dates"]["changed"] == 2
+    store.close()

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from records.models import Concern, ConcernCategory, Household, Visit
+from records.models import Concern, ConcernCategory, Escalation, EscalationLevel, Household, Visit
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 OFFICIAL = "Demo Official"
@@ -21,6 +21,14 @@ OTHER_DISTRICT_VILLAGE = "01030101"
 MEF_ONLY_VILLAGE = "01070223"  # in the built-in (MEF) list, not in NCDD's
 # The NCDD gazetteer lives beside the repository (../shared/data), never in it.
 NCDD_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "cambodia-admin-areas.csv"
+
+
+# What a district office sends up with a concern it escalates (issue 11).
+ESCALATION = Escalation(level=EscalationLevel.province,
+                        tried_locally="ក្រុមប្រឹក្សាឃុំបានជួសជុលអណ្ដូងពីរដង",
+                        who_was_urged="Banteay Meanchey Provincial Department of Water Resources, twice by letter",
+                        why_not_solved="The commune budget cannot pay for a new borehole",
+                        ask="Fund a borehole for the village this dry season")
 
 
 def household(n: int = 0, *, village: str = VILLAGE, **fields: Any) -> Household:

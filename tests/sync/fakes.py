@@ -94,6 +94,11 @@ class FakeServer:
                                            "areas": []})
             return json_response(200, {"version": self.areas_version, "source": "fake", "changed": True,
                                        "areas": self.areas})
+        if path == "/reference/institutions":  # the seed, as a server no administrator changed
+            return json_response(200, {"version": query.get("version", ""), "source": "fake", "changed": False,
+                                       "institutions": []})
+        if path == "/reference/due-days":
+            return json_response(200, {"version": "due-defaults", "changed": False, "defaults": {}, "overrides": []})
         return json_response(404, {"detail": {"code": "not_found", "reason": path}})
 
     @staticmethod
