@@ -158,6 +158,17 @@ def area_after(area_code: str, after: int) -> tuple[Any, tuple]:
                  column <= area_code), (column, RecordRow.seq))
 
 
+class MeetingInvite(Base):
+    """An area a meeting invites (``direct``), or a parent of one: a pull of the caller's area finds
+    the meetings above it that invite it (docs/sync-protocol.md "Meetings")."""
+
+    __tablename__ = "meeting_invites"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (Index("ix_meeting_invites_area", "area_code", "record_id"),)
+
+
 class ConflictRevision(Base):
     """An incoming version that lost to a newer server version: kept, never applied silently."""
 

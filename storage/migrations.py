@@ -33,8 +33,20 @@ def _initial(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
     return []  # the first schema: households, visits, concerns, meta, conflicts as records.models dumps them
 
 
+# What a concern saved before forums and meetings existed reads as (issue 10): raised at a household visit.
+CONCERN_SOURCE_DEFAULTS: dict[str, Any] = {"source": "household_visit", "meeting_id": None, "raised_by": None,
+                                           "anonymous": False}
+
+
+def _concern_source(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
+    """Every stored concern gets the fields of where it was raised: a household visit, by nobody named."""
+    return [["put", "concerns", key, {**CONCERN_SOURCE_DEFAULTS, **doc}]
+            for key, doc in table("concerns").items() if not CONCERN_SOURCE_DEFAULTS.keys() <= doc.keys()]
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_initial", _initial),
+    Migration("0002_concern_source", _concern_source),
 ]
 
 

@@ -262,8 +262,8 @@ def test_conflict_copies_are_kept_until_removed(store, reopen):
 
 
 def test_a_new_store_has_its_migrations_recorded(store, reopen):
-    assert store.applied_migrations() == ["0001_initial"]
-    assert reopen(store).applied_migrations() == ["0001_initial"]
+    assert store.applied_migrations() == ["0001_initial", "0002_concern_source"]
+    assert reopen(store).applied_migrations() == ["0001_initial", "0002_concern_source"]
 
 
 def test_an_edit_from_a_form_opened_before_a_sync_keeps_the_servers_rev(store, reopen):

@@ -27,9 +27,9 @@ def test_migrations_run_in_order_and_are_recorded_with_what_they_changed(tmp_pat
 
     store = open_tiny(tmp_path, migrations=[*MIGRATIONS, note("0002_b"), note("0003_a")])
     assert seen == ["0002_b", "0003_a"]
-    assert store.applied_migrations() == ["0001_initial", "0002_b", "0003_a"]
+    assert store.applied_migrations() == [m.name for m in MIGRATIONS] + ["0002_b", "0003_a"]
     row = store.db.storage.table("migrations")["0003_a"]
-    assert row == {"name": "0003_a", "seq": 3, "applied_at": NOW.isoformat(), "changed": 0}
+    assert row == {"name": "0003_a", "seq": len(MIGRATIONS) + 2, "applied_at": NOW.isoformat(), "changed": 0}
     store.close()
 
 
@@ -69,7 +69,7 @@ def test_a_failing_migration_changes_nothing_and_is_not_recorded(tmp_path):
     with pytest.raises(RuntimeError):
         open_tiny(tmp_path, migrations=[*MIGRATIONS, Migration("0002_x", half_done_then_fails)])
     store = open_tiny(tmp_path)
-    assert store.applied_migrations() == ["0001_initial"]
+    assert store.applied_migrations() == [m.name for m in MIGRATIONS]
     assert store.households.get(h.id) == h
     store.close()
 
@@ -90,3 +90,24 @@ def test_the_shipped_migrations_have_ordered_unique_names():
     names = [m.name for m in MIGRATIONS]
     assert names == sorted(set(names))
     assert all(n[:4].isdigit() and n[4] == "_" for n in names)
+
+
+def test_concerns_saved_before_forums_existed_read_as_raised_at_a_household_visit(tmp_path):
+    from records.models import ConcernSource
+    from storage.migrations import CONCERN_SOURCE_DEFAULTS
+    from tests.support.records import family
+
+    before = [m for m in MIGRATIONS if m.name == "0001_initial"]
+    store = open_tiny(tmp_path, migrations=before)
+    h, v, c = family()
+    store.save(h, v, c)
+    old_doc = {k: val for k, val in c.to_doc().items() if k not in CONCERN_SOURCE_DEFAULTS}
+    store.db.storage.commit([["put", "concerns", c.id, old_doc]])  # as a device of the last version wrote it
+    store.close()
+    store = open_tiny(tmp_path)
+    doc = store.db.storage.table("concerns")[c.id]
+    assert doc["source"] == "household_visit" and doc["meeting_id"] is None and doc["anonymous"] is False
+    assert store.concerns.get(c.id).source == ConcernSource.household_visit
+    assert store.concerns.get(c.id).wire() == c.wire()
+    assert store.db.storage.table("migrations")["0002_concern_source"]["changed"] == 1
+    store.close()
