@@ -75,6 +75,7 @@ ERROR_CODES: dict[str, str] = {
     "meeting_decision_done_date_required": "Give the day it was done.",
     "meeting_decision_drop_reason_required": "Say why it was dropped.",
     "meeting_target_invalid": "A yearly target is 12 or 24 meetings.",
+    "meeting_time_invalid": "Enter a time like 08:30.",
 }
 
 MAX_NAME = 120

@@ -9,7 +9,7 @@ from sqlalchemy import and_, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from records.areas import is_code, level_of, parent_code
+from records.areas import CODE_LENGTH, is_code, level_of, parent_code
 from records.models import utcnow
 
 # The levels a caller's area can be; each has its own code column on records, compared with `=`.
@@ -126,8 +126,10 @@ class RecordRow(Base):
 
 
 def area_columns(village_code: str) -> dict[str, str]:
-    """The stored area columns of a record in this village; every write of village_code writes these too."""
-    return {f"{level}_code": parent_code(village_code, level) for level in AREA_LEVELS}
+    """The stored area columns of a record in this village (or area: a meeting's), "" for the levels below
+    the area's own; every write of village_code writes these too."""
+    return {f"{level}_code": parent_code(village_code, level) if len(village_code) >= CODE_LENGTH[level] else ""
+            for level in AREA_LEVELS}
 
 
 def _area_column(area_code: str):
@@ -159,13 +161,12 @@ def area_after(area_code: str, after: int) -> tuple[Any, tuple]:
 
 
 class MeetingInvite(Base):
-    """An area a meeting invites (``direct``), or a parent of one: a pull of the caller's area finds
-    the meetings above it that invite it (docs/sync-protocol.md "Meetings")."""
+    """An area a meeting invites, or a parent of one: a pull of the caller's area finds by equality
+    the meetings that invite it or an area inside it (docs/sync-protocol.md "Meetings")."""
 
     __tablename__ = "meeting_invites"
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     area_code: Mapped[str] = mapped_column(String(8), primary_key=True)
-    direct: Mapped[bool] = mapped_column(Boolean)
     __table_args__ = (Index("ix_meeting_invites_area", "area_code", "record_id"),)
 
 

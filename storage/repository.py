@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, Iterable, Optional, TypeVar
 
+from records.meetings import Meeting
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
 
 R = TypeVar("R", bound=Record)
@@ -191,12 +192,31 @@ class ConcernRepository(RecordRepository[Concern]):
         statuses: Iterable[ConcernStatus] = (),
         categories: Iterable[ConcernCategory] = (),
         household_ids: Optional[set[str]] = None,
+        meeting_ids: Optional[set[str]] = None,
     ) -> list[Concern]:
-        """Concerns matching every given filter (empty = any), newest first."""
+        """Concerns matching every given filter (empty = any), newest first. ``household_ids`` and
+        ``meeting_ids`` (None = not that filter) together: the concerns of those households or meetings."""
 
     @abstractmethod
     def open_counts(self) -> dict[str, int]:
         """Household id -> number of concerns not resolved."""
+
+    @abstractmethod
+    def for_meeting(self, meeting_id: str) -> list[Concern]:
+        """Concerns raised at one forum or meeting, newest first."""
+
+
+class MeetingRepository(RecordRepository[Meeting]):
+    model = Meeting
+
+    @abstractmethod
+    def planned_between(self, first: date, last: date, *, area_code: str = "") -> list[Meeting]:
+        """Meetings planned from ``first`` to ``last`` (days included) in ``area_code`` or areas inside
+        it ("" = any), by planned day and time."""
+
+    @abstractmethod
+    def latest_in(self, area_code: str, *, before: Optional[date] = None) -> Optional[Meeting]:
+        """The meeting of exactly this area planned last (before ``before`` when given), or None."""
 
 
 class AreaRepository(ABC):
@@ -266,6 +286,7 @@ class Store(ABC):
     households: HouseholdRepository
     visits: VisitRepository
     concerns: ConcernRepository
+    meetings: MeetingRepository
     areas: AreaRepository
     meta: MetaRepository
     conflicts: ConflictRepository
@@ -327,7 +348,8 @@ class Store(ABC):
 
     def repository_for(self, record: Record | type[Record] | str) -> RecordRepository:
         kind = record if isinstance(record, str) else record.kind
-        return {"household": self.households, "visit": self.visits, "concern": self.concerns}[kind]
+        return {"household": self.households, "visit": self.visits, "concern": self.concerns,
+                "meeting": self.meetings}[kind]
 
     def close(self) -> None:
         pass

@@ -3,9 +3,9 @@
 Every stored concern gets `source: household_visit` and no meeting, raiser or anonymity, as a
 concern saved today without them reads (records/models.py); its content hash is computed again
 from the new canonical JSON, so a late retry of the old version is still told a duplicate.
-`meeting_invites` lists, for each meeting, the areas whose working groups it invites (and
-their parent areas, `direct` false): a pull finds the meetings of areas above the caller's
-that invite it by one index (docs/sync-protocol.md "Meetings").
+`meeting_invites` lists, for each meeting, the areas whose working groups it invites and
+their parent areas: a pull finds the meetings above the caller's area that invite it, or an
+area inside it, by one equality on the index (docs/sync-protocol.md "Meetings").
 
 Self-contained (no import of records/): the canonical form is written out as server/push_rules.py
 makes it. Revision numbers may be renumbered when merged beside another 0003.
@@ -61,7 +61,6 @@ def upgrade() -> None:
         "meeting_invites",
         sa.Column("record_id", sa.String(36), primary_key=True),
         sa.Column("area_code", sa.String(8), primary_key=True),
-        sa.Column("direct", sa.Boolean, nullable=False),
     )
     op.create_index("ix_meeting_invites_area", "meeting_invites", ["area_code", "record_id"])
 
