@@ -12,6 +12,7 @@ from app.services.account import AccountService
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
 from app.services.households import HouseholdService
+from app.services.meetings import MeetingService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
@@ -26,6 +27,7 @@ class ScreenDeps:
     areas: AreaService
     review: SyncReview
     account: AccountService
+    meetings: MeetingService
     status: AppStatus
     recovery: RecoveryReport  # what opening the store found and repaired (empty when healthy)
     language: Callable[[], str]  # the device's language setting
