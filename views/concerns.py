@@ -99,9 +99,11 @@ class ConcernsScreen(Screen):
         tr, c = self.tr, row.concern
         selected = self.vm.selected is not None and self.vm.selected.id == c.id
         place = self.vm.place(row)
+        where = row.head_name or row.meeting_title  # a forum concern may name no household
+        source = f"{tr(f'concern_source.{c.source.value}')} · " if row.meeting_id else ""
         return tid(f"concern-row-{index}", ft.ListTile(
-            title=ft.Text(f"{tr(f'category.{c.category.value}')} · {row.head_name}", weight=ft.FontWeight.W_600),
-            subtitle=ft.Text(f"{c.description}\n{place} · {tr.date(row.raised_on)}", max_lines=3,
+            title=ft.Text(f"{tr(f'category.{c.category.value}')} · {where}", weight=ft.FontWeight.W_600),
+            subtitle=ft.Text(f"{c.description}\n{source}{place} · {tr.date(row.raised_on)}", max_lines=3,
                              overflow=ft.TextOverflow.ELLIPSIS),
             trailing=chip(tr(f"status.{c.status.value}"), STATUS_COLORS[c.status.value]),
             selected=selected, on_click=lambda e, cid=c.id: self._open(cid), min_vertical_padding=6,
@@ -121,17 +123,28 @@ class ConcernsScreen(Screen):
                 self.detail.content = empty_state(ft.Icons.TOUCH_APP_OUTLINED, tr("concerns.pick_title"),
                                                   tr("concerns.pick_message"), identifier="concern-pick")
             return
-        household = self.env.deps.households.find(c.household_id)
+        household = self.env.deps.households.find(c.household_id) if c.household_id else None
+        meeting = self.env.deps.meetings.find(c.meeting_id) if c.meeting_id else None
+        raised_at = [labelled(tr("concern.source"), " · ".join(
+            x for x in (tr(f"concern_source.{c.source.value}"), meeting.title if meeting else "") if x))]
+        if c.meeting_id:
+            who = tr("meeting.anonymous") if c.anonymous else (c.raised_by or "")
+            raised_at += [ft.Text(tr("concern.raised_by_line", name=who)),
+                          ft.Row([ft.TextButton(tr("concern.open_meeting"), icon=ft.Icons.GROUPS_OUTLINED,
+                                                height=TOUCH, on_click=lambda e: self.env.go(f"/meetings/{c.meeting_id}"),
+                                                )])]
         info = ft.Column([
             ft.Row([ft.Text(tr(f"category.{c.category.value}"), theme_style=ft.TextThemeStyle.TITLE_LARGE,
                             expand=True), tid("concern-status", chip(tr(f"status.{c.status.value}"),
                                                                      STATUS_COLORS[c.status.value]))]),
             ft.Text(c.description),
             labelled(tr("concern.priority"), tr(f"priority.{c.priority.value}")),
+            *raised_at,
             labelled(tr("concern.household"), household.head_name if household else "—"),
             labelled(tr("concern.referred_to"), c.referred_to or ""),
             ft.Row([ft.TextButton(tr("concern.open_household"), icon=ft.Icons.HOME_OUTLINED, height=TOUCH,
-                                  on_click=lambda e: self.env.go(f"/households/{c.household_id}"))]),
+                                  on_click=lambda e: self.env.go(f"/households/{c.household_id}"))],
+                   visible=household is not None),
         ], spacing=8)
         self.detail.content = ft.Column([card(info, identifier="concern-detail"), self._change_form(),
                                          self._history()], spacing=GAP,

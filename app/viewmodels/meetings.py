@@ -57,11 +57,12 @@ class LevelGroup:
 
 class ScheduleVM:
     def __init__(self, meetings: MeetingService, areas: AreaService, lang: str, *, area_code: str = "",
-                 today: Callable[[], date] = date.today):
+                 home_area: str = "", today: Callable[[], date] = date.today):
         self.service = meetings
         self.areas = areas
         self.lang = lang
-        self.area_code = area_code
+        self.area_code = area_code  # what the schedule lists ("" = every meeting on the device)
+        self.home_area = home_area or area_code  # whose yearly target it counts: the signed-in user's area
         self.today = today
         self.year, self.quarter = quarter_of(today())
         self.groups: list[LevelGroup] = []
@@ -95,10 +96,14 @@ class ScheduleVM:
         return not self.groups
 
     def progress(self) -> Optional[YearProgress]:
-        """Held this year against the area's yearly target (12 or 24), for the area the schedule shows."""
-        if not self.area_code:
+        """Held this year against the home area's yearly target (12 or 24)."""
+        if not self.home_area:
             return None
-        return self.service.year_progress(self.area_code, self.year)
+        return self.service.year_progress(self.home_area, self.year)
+
+    def set_target(self, value: str) -> None:
+        if self.home_area:
+            self.service.set_yearly_target(self.home_area, value)
 
     def area_label(self, code: str) -> str:
         return self.areas.label(code, self.lang, depth=2) if code else ""

@@ -1,0 +1,118 @@
+"""The Meetings screens on a real flet Session (fake client): schedule, plan, hold a forum, concerns, share."""
+from __future__ import annotations
+
+from datetime import date
+
+import flet as ft
+import pytest
+
+from records.meetings import MeetingStatus
+from tests.app.flet_session import app_session
+from tests.support.records import COMMUNE, household, meeting
+
+SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+
+
+@pytest.fixture
+def forum(store):
+    m = meeting(planned_on=date.today(), invitations=[{"name": "Sok Chea", "institution": "PDRD"},
+                                                      {"name": "Chan Dara", "institution": "Health"}])
+    store.save(m)
+    return m
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_meeting_route_renders_in_both_layouts_and_languages(ctx, forum, size):
+    width, height = SIZES[size]
+    routes = ["/meetings", "/meetings/new", f"/meetings/{forum.id}", f"/meetings/{forum.id}/concerns"]
+    for lang in ("km", "en"):
+        ctx.set_language(lang)
+        with app_session(ctx, route="/meetings", width=width, height=height) as s:
+            for route in routes:
+                s.go(route)
+                assert s.page.views[-1].route == route
+                assert "nav-meetings" in s.ids()
+            s.go("/meetings")
+            assert f"meeting-row-{forum.id}" in s.ids() and "quarter-title" in s.ids()
+
+
+def test_plan_a_meeting_from_the_schedule(ctx, store):
+    with app_session(ctx, route="/meetings", width=1280) as s:
+        assert "empty-state" in s.ids()
+        s.click("plan-meeting")
+        assert s.route == "/meetings/new"
+        s.type("meeting-title", "វេទិកាសាធារណៈ ត្រីមាសទី ៤")
+        s.click("meeting-area")
+        for level, code in (("province", "01"), ("district", "0102"), ("commune", COMMUNE)):
+            s.select(f"meeting-area-{level}", code)
+        s.click("meeting-area-apply")
+        s.type("meeting-day", date.today().strftime("%d/%m/%Y"))
+        s.type("meeting-time", "08:00")
+        s.type("plan-invitee-name", "Keo Sophal")
+        s.type("plan-invitee-institution", "Police post")
+        s.click("save-meeting")
+        saved = store.meetings.all()
+        assert len(saved) == 1 and s.route == f"/meetings/{saved[0].id}"
+        assert saved[0].area_code == COMMUNE and [i.name for i in saved[0].invitations] == ["Keo Sophal"]
+
+
+def test_hold_a_forum_mark_who_came_count_write_minutes_decide_and_close(ctx, store, forum):
+    with app_session(ctx, route=f"/meetings/{forum.id}", width=390) as s:
+        s.click("mark-held")
+        assert store.meetings.get(forum.id).status == MeetingStatus.held
+        s.click("invitation-0-came")
+        s.click("invitation-1-declined")
+        for _ in range(3):
+            s.click("total-plus")
+        s.click("women-plus")
+        assert s.get("total-count").value == "៣"
+        s.type("minutes", "ប្រជុំបានល្អ")
+        s.click("save-minutes")
+        s.type("decision-text", "ជួសជុលផ្លូវ")
+        s.type("decision-owner", "Sok Chea")
+        s.type("decision-institution", "PDRD")
+        s.type("decision-due", "31/12/2026")
+        s.click("add-decision")
+        s.click("close-meeting")
+        stored = store.meetings.get(forum.id)
+        assert stored.closed and stored.minutes == "ប្រជុំបានល្អ" and (stored.public_total, stored.public_women) == (3, 1)
+        assert [i.attended for i in stored.invitations] == [True, False]
+        assert stored.invitations[1].answer.value == "declined"
+        assert stored.decisions[0].owner_institution == "PDRD"
+        assert "minutes-closed" in s.ids() and "add-addendum" in s.ids() and "minutes" not in s.ids()
+        s.click("share-minutes")
+        assert "ប្រជុំបានល្អ" in s.get("share-text").value
+        s.click("share-lang-en")
+        assert "Public: 3 (women 1)" in s.get("share-text").value
+        assert "share-send" not in s.ids()  # the browser and desktops copy; phones get the share sheet
+
+
+def test_concerns_from_the_floor_one_after_another(ctx, store, forum):
+    known = household(village="01020101")
+    store.save(known, forum.mark_held(date.today()))
+    with app_session(ctx, route=f"/meetings/{forum.id}/concerns", width=390) as s:
+        s.click("forum-category-roads")
+        s.type("forum-description", "ផ្លូវខូច")
+        s.type("forum-raised-by", "ចាន់ ធី")
+        s.click("forum-add")
+        assert len(store.concerns.for_meeting(forum.id)) == 1 and s.get("forum-description").value == ""
+        s.type("forum-description", "អណ្ដូងរីង")
+        s.fire(s.get("forum-anonymous"), "change", props={"value": True})
+        s.click("forum-add")
+        s.type("forum-description", "មណ្ឌលសុខភាព")
+        s.type("forum-household", known.head_name[:4])
+        s.click("forum-household-0")
+        s.click("forum-add")
+        concerns = store.concerns.for_meeting(forum.id)
+        assert len(concerns) == 3 and {c.household_id for c in concerns} == {None, known.id}
+        assert any(c.anonymous for c in concerns) and "forum-added-2" in s.ids()
+        s.go("/concerns")
+        assert "concern-row-2" in s.ids()
+
+
+def test_the_invitation_is_shared_from_the_detail(ctx, forum):
+    with app_session(ctx, route=f"/meetings/{forum.id}", width=1280) as s:
+        s.click("share-invitation")
+        text = s.get("share-text").value
+        assert forum.title in text and "Sok Chea (PDRD)" in text
+        assert isinstance(s.get("share-copy"), ft.OutlinedButton)
