@@ -7,7 +7,7 @@ from app.viewmodels.meeting_detail import CATEGORIES, ForumConcernsVM
 from views.env import Env, Screen
 from views.theme import GAP, TOUCH
 from views.visit_form import ChoiceChips
-from views.widgets import card, field, muted, primary_button, section_title, tid
+from views.widgets import card, field, inner, muted, primary_button, section_title, set_error, tid
 
 
 class ForumConcernsScreen(Screen):
@@ -24,42 +24,56 @@ class ForumConcernsScreen(Screen):
     def body(self) -> ft.Control:
         if self.vm.meeting is None:
             return ft.Container(muted(self.tr("meeting.not_found")), padding=12)
-        self._paint_form()
+        self._build_form()
         self._paint_added()
         return ft.Container(ft.Column([card(self.form, identifier="forum-form"), self.added],
                                       scroll=ft.ScrollMode.AUTO, expand=True, spacing=GAP,
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
 
-    def _paint_form(self) -> None:
+    def _build_form(self) -> None:
+        """Built once; each change updates these controls in place, so the next tap finds them where they were."""
         tr, vm, d = self.tr, self.vm, self.vm.draft
-        err = vm.errors.get
         self.category = ChoiceChips(tr, "category", CATEGORIES, d.category, lambda v: vm.set("category", v),
                                     prefix="forum-category")
-        self.description = field(tr, "concern.description", d.description, error=err("description"),
-                                 identifier="forum-description", multiline=True,
-                                 on_change=lambda e: vm.set("description", e.control.value))
-        raised_by = field(tr, "meeting.raised_by", d.raised_by, error=err("raised_by"), identifier="forum-raised-by",
-                          on_change=lambda e: vm.set("raised_by", e.control.value), on_submit=self._add)
-        raised_by.visible = not d.anonymous
-        linked: list[ft.Control] = []
-        if d.household is not None:
-            linked = [ft.Row([ft.Icon(ft.Icons.HOME_OUTLINED), ft.Text(tr("meeting.linked_household",
-                                                                          name=d.household.head_name), expand=True),
-                              ft.TextButton(tr("meeting.unlink_household"), on_click=self._unlink, height=TOUCH)])]
+        self.category_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.description = field(tr, "concern.description", d.description, identifier="forum-description",
+                                 multiline=True, on_change=lambda e: vm.set("description", e.control.value))
+        self.anonymous = ft.Switch(label=tr("meeting.anonymous"), value=d.anonymous, on_change=self._anonymous)
+        self.raised_by = field(tr, "meeting.raised_by", d.raised_by, identifier="forum-raised-by",
+                               on_change=lambda e: vm.set("raised_by", e.control.value), on_submit=self._add)
+        self.household = field(tr, "meeting.household_search", "", identifier="forum-household",
+                               on_change=self._search)
+        self.linked_name = ft.Text("", expand=True)
+        self.linked = ft.Row([ft.Icon(ft.Icons.HOME_OUTLINED), self.linked_name,
+                              ft.TextButton(tr("meeting.unlink_household"), on_click=self._unlink, height=TOUCH)],
+                             visible=False)
+        self.other_errors = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.form.controls = [
-            section_title(tr("concern.category")), self.category.control,
-            ft.Text(tr.error(err("category")), color=ft.Colors.ERROR, visible=bool(err("category"))),
-            self.description,
-            tid("forum-anonymous", ft.Switch(label=tr("meeting.anonymous"), value=d.anonymous,
-                                             on_change=self._anonymous)),
-            raised_by,
-            field(tr, "meeting.household_search", "", identifier="forum-household", on_change=self._search),
-            self.matches, *linked,
-            ft.Text(" ".join(tr.error(c) for k, c in vm.errors.items()
-                             if k not in ("category", "description", "raised_by")),
-                    color=ft.Colors.ERROR, visible=bool(set(vm.errors) - {"category", "description", "raised_by"})),
+            section_title(tr("concern.category")), self.category.control, self.category_error, self.description,
+            tid("forum-anonymous", self.anonymous), self.raised_by, self.household, self.matches, self.linked,
+            self.other_errors,
             ft.Row([primary_button(tr("meeting.add_concern"), self._add, icon=ft.Icons.ADD, identifier="forum-add")]),
         ]
+        self._show_draft()
+
+    def _show_draft(self) -> None:
+        tr, vm, d = self.tr, self.vm, self.vm.draft
+        err = vm.errors.get
+        for value, chip_ in self.category.chips.items():
+            chip_.selected = value == d.category
+        self.category_error.value = tr.error(err("category")) if err("category") else ""
+        self.category_error.visible = bool(err("category"))
+        inner(self.description).value = d.description
+        set_error(self.description, tr, err("description"))
+        self.anonymous.value = d.anonymous
+        inner(self.raised_by).value = d.raised_by
+        set_error(self.raised_by, tr, err("raised_by"))
+        self.raised_by.visible = not d.anonymous
+        self.linked_name.value = tr("meeting.linked_household", name=d.household.head_name) if d.household else ""
+        self.linked.visible = d.household is not None
+        others = [tr.error(c) for k, c in vm.errors.items() if k not in ("category", "description", "raised_by")]
+        self.other_errors.value = " ".join(others)
+        self.other_errors.visible = bool(others)
 
     def _paint_added(self) -> None:
         tr, vm = self.tr, self.vm
@@ -76,7 +90,7 @@ class ForumConcernsScreen(Screen):
 
     def _anonymous(self, e) -> None:
         self.vm.set("anonymous", bool(e.control.value))
-        self._paint_form()
+        self._show_draft()
         self.env.page.update()
 
     def _search(self, e) -> None:
@@ -88,12 +102,14 @@ class ForumConcernsScreen(Screen):
 
     def _link(self, household) -> None:
         self.vm.link_household(household)
-        self._paint_form()
+        self.matches.controls = []
+        inner(self.household).value = ""
+        self._show_draft()
         self.env.page.update()
 
     def _unlink(self, e) -> None:
         self.vm.link_household(None)
-        self._paint_form()
+        self._show_draft()
         self.env.page.update()
 
     def _add(self, e=None) -> None:
@@ -101,6 +117,6 @@ class ForumConcernsScreen(Screen):
             self.env.saved()
             self.env.toast("meeting.concern_added", count=len(self.vm.added))
             self.matches.controls = []
-        self._paint_form()
+        self._show_draft()
         self._paint_added()
         self.env.page.update()

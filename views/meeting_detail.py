@@ -15,8 +15,8 @@ from views.env import Env, Screen
 from views.meeting_share import share_dialog
 from views.meetings import STATE_COLORS, invitee_fields
 from views.theme import GAP, STATUS_COLORS, TOUCH
-from views.widgets import card, chip, field, icon_button, labelled, muted, primary_button, secondary_button, \
-    section_title, tid
+from views.widgets import card, chip, field, icon_button, inner, labelled, muted, primary_button, secondary_button, \
+    section_title, set_error, tid
 
 
 class MeetingDetailScreen(Screen):
@@ -29,13 +29,25 @@ class MeetingDetailScreen(Screen):
         self.content = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.invitee = {"name": "", "position": "", "institution": "", "invitee_kind": "responsible_official"}
         self.decision = {"text": "", "owner_name": "", "owner_institution": "", "due": ""}
+        self.counts: dict[str, ft.Text] = {}  # the public counters, kept across repaints
+        self.ticks: dict[str, dict[str, ft.Control]] = {}  # invitation id -> its answer chips and "came" box
+        self._stage: tuple = ()  # (held, closed, addenda): the minutes and decision form are built again on a change
 
     @property
     def title(self) -> str:
         return self.vm.meeting.title if self.vm.meeting else self.tr("meeting.detail_title")
 
     def body(self) -> ft.Control:
+        names = ("header", "errors", "invitations", "attendance", "minutes", "decisions", "concerns")
+        self.sections = {name: ft.Container() for name in names}
         self._paint()
+        boxes = [self.sections[n] for n in names]
+        if self.env.phone:
+            self.content.controls = boxes
+        else:  # two columns: running the meeting on the left, its outcome on the right
+            self.content.controls = [ft.Row([ft.Column(boxes[:4], spacing=GAP, expand=1),
+                                             ft.Column(boxes[4:], spacing=GAP, expand=1)],
+                                            vertical_alignment=ft.CrossAxisAlignment.START)]
         return ft.Container(ft.Column([self.content], scroll=ft.ScrollMode.AUTO, expand=True,
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
 
@@ -48,25 +60,32 @@ class MeetingDetailScreen(Screen):
     # ---------------------------------------------------------------- painting
 
     def _paint(self) -> None:
+        """Each section's content; the minutes and the decision form keep their controls (and focus) while
+        the rest changes, and are built again only when the meeting moves on (held, closed)."""
         tr, vm = self.tr, self.vm
-        m = vm.meeting
+        m, box = vm.meeting, self.sections
         if m is None:
-            self.content.controls = [muted(tr("meeting.not_found"))]
+            box["header"].content = muted(tr("meeting.not_found"))
             return
         errors = [tr.error(code) for code in vm.errors.values()]
-        cards = [self._header(m), ft.Text(" ".join(errors), color=ft.Colors.ERROR, visible=bool(errors)),
-                 self._invitations(m)]
+        box["header"].content = self._header(m)
+        box["errors"].content = ft.Text(" ".join(errors), color=ft.Colors.ERROR)
+        box["errors"].visible = bool(errors)
+        box["invitations"].content = self._invitations(m)
+        stage = (vm.held, m.closed, len(m.addenda))
+        if stage != self._stage:
+            self._stage = stage
+            box["attendance"].content = self._attendance(m) if vm.held else None
+            box["minutes"].content = self._minutes(m) if vm.held else None
+            box["decisions"].content = self._decisions() if vm.held else None
+        for name in ("attendance", "minutes", "decisions"):
+            box[name].visible = vm.held
         if vm.held:
-            cards += [self._attendance(m), self._minutes(m), self._decisions(m)]
-        cards.append(self._concerns())
-        if self.env.phone:
-            self.content.controls = cards
-        else:  # two columns: running the meeting on the left, its outcome on the right
-            left = [c for c in cards[:3]] + ([cards[3]] if vm.held else [])
-            right = [c for c in cards if c not in left]
-            self.content.controls = [ft.Row([ft.Column(left, spacing=GAP, expand=1),
-                                             ft.Column(right, spacing=GAP, expand=1)],
-                                            vertical_alignment=ft.CrossAxisAlignment.START)]
+            self._paint_decisions(m)
+            for which, value in (("total", m.public_total), ("women", m.public_women)):
+                if which in self.counts:
+                    self.counts[which].value = tr.number(value)
+        box["concerns"].content = self._concerns()
 
     def _header(self, m: Meeting) -> ft.Control:
         tr, vm = self.tr, self.vm
@@ -111,20 +130,23 @@ class MeetingDetailScreen(Screen):
         items: list[ft.Control] = [section_title(tr("meeting.invitations"))]
         if not m.invitations:
             items.append(muted(tr("meeting.no_invitations")))
+        self.ticks = {}
         for n, inv in enumerate(m.invitations):
-            answers = ft.Row([tid(f"invitation-{n}-{a}", ft.Chip(
-                label=ft.Text(tr(f"answer.{a}")), selected=inv.answer.value == a, height=TOUCH,
-                on_select=lambda e, iid=inv.id, a=a: self._do(lambda: vm.set_answer(iid, a))))
-                for a in ANSWERS], wrap=True, spacing=4)
+            chips = {a: ft.Chip(label=ft.Text(tr(f"answer.{a}")), selected=inv.answer.value == a, height=TOUCH,
+                                on_select=lambda e, iid=inv.id, a=a: self._tap(lambda: vm.set_answer(iid, a)))
+                     for a in ANSWERS}
+            self.ticks[inv.id] = chips
+            answers = ft.Row([tid(f"invitation-{n}-{a}", c) for a, c in chips.items()], wrap=True, spacing=4)
             who = ft.Column([ft.Text(inv.name, weight=ft.FontWeight.W_600),
                              muted(" · ".join(x for x in (inv.position, inv.institution,
                                                           tr(f"invitee_kind.{inv.invitee_kind.value}")) if x))],
                             spacing=0, expand=True)
             top: list[ft.Control] = [who]
             if vm.held:
-                top.append(tid(f"invitation-{n}-came", ft.Checkbox(
-                    label=tr("meeting.attended"), value=inv.attended,
-                    on_change=lambda e, iid=inv.id: self._do(lambda: vm.toggle_attended(iid)))))
+                came = ft.Checkbox(label=tr("meeting.attended"), value=inv.attended,
+                                   on_change=lambda e, iid=inv.id: self._tap(lambda: vm.toggle_attended(iid)))
+                chips["came"] = came  # type: ignore[assignment]
+                top.append(tid(f"invitation-{n}-came", came))
             items.append(tid(f"invitation-{n}", ft.Column([ft.Row(top), answers], spacing=2)))
         if not m.closed:
             before = vm.invited_before()
@@ -141,12 +163,14 @@ class MeetingDetailScreen(Screen):
 
         def counter(which: str, label_key: str, value: int) -> ft.Control:
             editable = not m.closed
+            number = self.counts.setdefault(which, ft.Text(size=22, weight=ft.FontWeight.W_600))
+            number.value = tr.number(value)
             return ft.Row([
                 ft.Text(tr(label_key), expand=True),
-                icon_button(ft.Icons.REMOVE, f"{tr(label_key)} −1", lambda e: self._do(lambda: self.vm.count(which, -1)),
+                icon_button(ft.Icons.REMOVE, f"{tr(label_key)} −1", lambda e: self._count(which, -1),
                             identifier=f"{which}-minus", visible=editable),
-                tid(f"{which}-count", ft.Text(tr.number(value), size=22, weight=ft.FontWeight.W_600)),
-                icon_button(ft.Icons.ADD, f"{tr(label_key)} +1", lambda e: self._do(lambda: self.vm.count(which, +1)),
+                tid(f"{which}-count", number),
+                icon_button(ft.Icons.ADD, f"{tr(label_key)} +1", lambda e: self._count(which, +1),
                             identifier=f"{which}-plus", visible=editable),
             ])
 
@@ -159,8 +183,10 @@ class MeetingDetailScreen(Screen):
         tr, vm = self.tr, self.vm
         items: list[ft.Control] = [section_title(tr("meeting.minutes"))]
         if vm.minutes_editable:
-            items += [field(tr, "meeting.minutes", vm.minutes, multiline=True, identifier="minutes",
-                            error=vm.errors.get("minutes"), on_change=lambda e: setattr(vm, "minutes", e.control.value)),
+            self.minutes_field = field(tr, "meeting.minutes", vm.minutes, multiline=True, identifier="minutes",
+                                       error=vm.errors.get("minutes"),
+                                       on_change=lambda e: setattr(vm, "minutes", e.control.value))
+            items += [self.minutes_field,
                       ft.Row([secondary_button(tr("meeting.save_minutes"), self._save_minutes, icon=ft.Icons.SAVE,
                                                identifier="save-minutes")]),
                       muted(tr("meeting.close_help"))]
@@ -174,11 +200,35 @@ class MeetingDetailScreen(Screen):
                           for a in m.addenda]
         return card(ft.Column(items, spacing=8), identifier="meeting-minutes")
 
-    def _decisions(self, m: Meeting) -> ft.Control:
+    def _decisions(self) -> ft.Control:
+        """The decisions card: its list is repainted, its form stays (typing goes on while a decision is added)."""
+        tr, d = self.tr, self.decision
+        col = {"xs": 12, "sm": 6}
+
+        def setter(name):
+            return lambda e: d.__setitem__(name, e.control.value or "")
+
+        self.decision_fields = {
+            "text": field(tr, "meeting.decision_text", d["text"], identifier="decision-text", col={"xs": 12},
+                          on_change=setter("text")),
+            "owner_name": field(tr, "meeting.owner_name", d["owner_name"], identifier="decision-owner", col=col,
+                                on_change=setter("owner_name")),
+            "owner_institution": field(tr, "meeting.owner_institution", d["owner_institution"],
+                                       identifier="decision-institution", col=col,
+                                       on_change=setter("owner_institution")),
+            "due": field(tr, "meeting.due", d["due"], identifier="decision-due", col=col, on_change=setter("due"),
+                         on_submit=self._add_decision),
+        }
+        form = ft.ResponsiveRow([*self.decision_fields.values(), ft.Container(secondary_button(
+            tr("meeting.add_decision"), self._add_decision, icon=ft.Icons.ADD_TASK, identifier="add-decision"),
+            col=col)], spacing=8, run_spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        self.decision_list = ft.Column(spacing=8)
+        return card(ft.Column([section_title(tr("meeting.decisions")), self.decision_list, form], spacing=8),
+                    identifier="meeting-decisions")
+
+    def _paint_decisions(self, m: Meeting) -> None:
         tr, vm = self.tr, self.vm
-        items: list[ft.Control] = [section_title(tr("meeting.decisions"))]
-        if not m.decisions:
-            items.append(muted(tr("meeting.no_decisions")))
+        items: list[ft.Control] = [] if m.decisions else [muted(tr("meeting.no_decisions"))]
         for n, d in enumerate(m.decisions):
             owner = " · ".join(x for x in (d.owner_name, d.owner_institution) if x)
             due = tr("meeting.share_due", day=tr.date(d.due_on)) if d.due_on else ""
@@ -192,25 +242,7 @@ class MeetingDetailScreen(Screen):
                                         lambda e, did=d.id: self._do(lambda: vm.decision_done(did)),
                                         identifier=f"decision-{n}-done"))
             items.append(tid(f"decision-{n}", ft.Row(line)))
-        d = self.decision
-        col = {"xs": 12, "sm": 6}
-
-        def setter(name):
-            return lambda e: d.__setitem__(name, e.control.value or "")
-
-        items.append(ft.ResponsiveRow([
-            field(tr, "meeting.decision_text", d["text"], identifier="decision-text", col={"xs": 12},
-                  on_change=setter("text")),
-            field(tr, "meeting.owner_name", d["owner_name"], identifier="decision-owner", col=col,
-                  on_change=setter("owner_name")),
-            field(tr, "meeting.owner_institution", d["owner_institution"], identifier="decision-institution", col=col,
-                  on_change=setter("owner_institution")),
-            field(tr, "meeting.due", d["due"], identifier="decision-due", col=col, on_change=setter("due"),
-                  on_submit=self._add_decision),
-            ft.Container(secondary_button(tr("meeting.add_decision"), self._add_decision, icon=ft.Icons.ADD_TASK,
-                                          identifier="add-decision"), col=col),
-        ], spacing=8, run_spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER))
-        return card(ft.Column(items, spacing=8), identifier="meeting-decisions")
+        self.decision_list.controls = items
 
     def _concerns(self) -> ft.Control:
         tr, vm = self.tr, self.vm
@@ -239,6 +271,35 @@ class MeetingDetailScreen(Screen):
         self._paint()
         self.env.page.update()
 
+    def _tap(self, action: Callable[[], bool]) -> None:
+        """An answer or a "came": saved, and only the invitations' chips and boxes set in place."""
+        if not action():
+            self._paint()
+            self.env.page.update()
+            return
+        self.env.saved()
+        changed: list[ft.Control] = []
+        for inv in self.vm.meeting.invitations:
+            for key, control in self.ticks.get(inv.id, {}).items():
+                if key == "came":
+                    control.value = inv.attended
+                else:
+                    control.selected = inv.answer.value == key
+                changed.append(control)
+        self.env.refresh(*changed)
+
+    def _count(self, which: str, by: int) -> None:
+        """A tap on + or −: saved, and only the two numbers repainted (the buttons stay under the thumb)."""
+        if not self.vm.count(which, by):
+            self._paint()
+            self.env.page.update()
+            return
+        self.env.saved()
+        m = self.vm.meeting
+        self.counts["total"].value = self.tr.number(m.public_total)
+        self.counts["women"].value = self.tr.number(m.public_women)
+        self.env.refresh(*self.counts.values())
+
     def _held(self, e=None) -> None:
         self._do(self.vm.mark_held)
 
@@ -253,7 +314,7 @@ class MeetingDetailScreen(Screen):
         if self.vm.save_minutes():
             self.env.saved()
             self.env.toast("meeting.minutes_saved")
-        self._paint()
+        set_error(self.minutes_field, self.tr, self.vm.errors.get("minutes"))
 
     def _close(self, e=None) -> None:
         self._do(self.vm.close)
@@ -263,6 +324,8 @@ class MeetingDetailScreen(Screen):
         if self.vm.add_decision(d["text"], d["owner_name"], d["owner_institution"], d["due"]):
             self.env.saved()
             self.decision.update(text="", owner_name="", owner_institution="", due="")
+            for control in self.decision_fields.values():
+                inner(control).value = ""
         self._paint()
         self.env.page.update()
 

@@ -62,7 +62,7 @@ class MeetingsScreen(Screen):
             icon_button(ft.Icons.CHEVRON_LEFT, tr("meeting.previous_quarter"), self._previous,
                         identifier="quarter-previous"),
             tid("quarter-title", ft.Text(tr(title.key, **{k: tr.number(v) for k, v in title.params.items()}),
-                                         theme_style=ft.TextThemeStyle.TITLE_LARGE, expand=True,
+                                         theme_style=ft.TextThemeStyle.TITLE_LARGE,
                                          text_align=ft.TextAlign.CENTER), expand=True),
             icon_button(ft.Icons.CHEVRON_RIGHT, tr("meeting.next_quarter"), self._next, identifier="quarter-next"),
         ])
@@ -72,32 +72,32 @@ class MeetingsScreen(Screen):
         items: list[ft.Control] = [header, counts]
         progress = vm.progress()
         if progress is not None:
-            items.append(ft.Row([
-                tid("year-progress", muted(tr("meeting.progress", held=progress.held, target=progress.target,
-                                              planned=progress.planned)), expand=True),
-                ft.Container(dropdown(tr, "meeting.target",
-                                      [(str(n), tr("meeting.target_value", count=n)) for n in YEARLY_TARGETS],
-                                      str(progress.target), on_select=self._target, identifier="yearly-target"),
-                             width=200),
-            ], wrap=True))
+            items.append(ft.ResponsiveRow([
+                ft.Container(tid("year-progress", muted(tr("meeting.progress", held=progress.held,
+                                                           target=progress.target, planned=progress.planned))),
+                             col={"xs": 12, "md": 8}, alignment=ft.Alignment.CENTER_LEFT),
+                dropdown(tr, "meeting.target", [(str(n), tr("meeting.target_value", count=n)) for n in YEARLY_TARGETS],
+                         str(progress.target), on_select=self._target, identifier="yearly-target",
+                         col={"xs": 12, "md": 4}),
+            ], vertical_alignment=ft.CrossAxisAlignment.CENTER))
         if vm.empty:
             items.append(empty_state(ft.Icons.EVENT_NOTE, tr("meeting.empty_title"), tr("meeting.empty_message"),
                                      primary_button(tr("meeting.plan"), lambda e: self.env.go("/meetings/new"))))
         for group in vm.groups:
-            rows = [self._row(r) for r in group.rows]
+            rows = [self._row(r, f"{group.level}-{n}") for n, r in enumerate(group.rows)]
             items.append(card(ft.Column([section_title(tr(f"area.{group.level}")), *rows], spacing=4),
                               identifier=f"level-{group.level}", padding=8))
         self.content.controls = items
 
-    def _row(self, row: ScheduleRow) -> ft.Control:
+    def _row(self, row: ScheduleRow, key: str) -> ft.Control:
         tr = self.tr
         when = tr.date(row.day) + (f" {tr.number(row.at.strftime('%H:%M'))}" if row.at else "")
         place = " · ".join(p for p in (self.vm.area_label(row.area_code), row.place) if p)
-        return tid(f"meeting-row-{row.meeting_id}", ft.ListTile(
+        return tid(f"meeting-row-{key}", ft.ListTile(
             leading=ft.Icon(KIND_ICONS.get(row.kind, ft.Icons.EVENT)),
             title=ft.Text(row.title, weight=ft.FontWeight.W_600),
             subtitle=ft.Text(f"{when}\n{place}", max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
-            trailing=tid(f"meeting-state-{row.meeting_id}", chip(tr(f"meeting_state.{row.state}"),
+            trailing=tid(f"meeting-state-{key}", chip(tr(f"meeting_state.{row.state}"),
                                                                  STATE_COLORS[row.state])),
             on_click=lambda e, mid=row.meeting_id: self.env.go(f"/meetings/{mid}"), is_three_line=True,
             min_vertical_padding=6,

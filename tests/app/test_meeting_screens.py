@@ -33,7 +33,9 @@ def test_every_meeting_route_renders_in_both_layouts_and_languages(ctx, forum, s
                 assert s.page.views[-1].route == route
                 assert "nav-meetings" in s.ids()
             s.go("/meetings")
-            assert f"meeting-row-{forum.id}" in s.ids() and "quarter-title" in s.ids()
+            assert "meeting-row-commune-0" in s.ids() and "quarter-title" in s.ids()
+            s.click("meeting-row-commune-0")
+            assert s.route == f"/meetings/{forum.id}"
 
 
 def test_plan_a_meeting_from_the_schedule(ctx, store):
