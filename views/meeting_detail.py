@@ -45,8 +45,9 @@ class MeetingDetailScreen(Screen):
         if self.env.phone:
             self.content.controls = boxes
         else:  # two columns: running the meeting on the left, its outcome on the right
-            self.content.controls = [ft.Row([ft.Column(boxes[:4], spacing=GAP, expand=1),
-                                             ft.Column(boxes[4:], spacing=GAP, expand=1)],
+            stretch = ft.CrossAxisAlignment.STRETCH
+            self.content.controls = [ft.Row([ft.Column(boxes[:4], spacing=GAP, expand=1, horizontal_alignment=stretch),
+                                             ft.Column(boxes[4:], spacing=GAP, expand=1, horizontal_alignment=stretch)],
                                             vertical_alignment=ft.CrossAxisAlignment.START)]
         return ft.Container(ft.Column([self.content], scroll=ft.ScrollMode.AUTO, expand=True,
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
@@ -96,7 +97,7 @@ class MeetingDetailScreen(Screen):
                             expand=True),
                     tid("meeting-state", chip(tr(f"meeting_state.{state}"), STATE_COLORS[state]))]),
             ft.Text(day, weight=ft.FontWeight.W_600),
-            labelled(tr("meeting.area"), self.env.deps.areas.label(m.area_code, self.env.lang, depth=3)),
+            labelled(tr("meeting.where"), self.env.deps.areas.label(m.area_code, self.env.lang, depth=3)),
             labelled(tr("meeting.place"), m.place),
             muted(tr("meeting.by_organiser", name=m.organiser)),
         ]
@@ -221,7 +222,8 @@ class MeetingDetailScreen(Screen):
         }
         form = ft.ResponsiveRow([*self.decision_fields.values(), ft.Container(secondary_button(
             tr("meeting.add_decision"), self._add_decision, icon=ft.Icons.ADD_TASK, identifier="add-decision"),
-            col=col)], spacing=8, run_spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+            col=col)], spacing=8, run_spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            visible=not (self.vm.meeting and self.vm.meeting.closed))  # decided with the minutes; then followed up
         self.decision_list = ft.Column(spacing=8)
         return card(ft.Column([section_title(tr("meeting.decisions")), self.decision_list, form], spacing=8),
                     identifier="meeting-decisions")

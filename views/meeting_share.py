@@ -29,7 +29,7 @@ def share_dialog(env: Env, vm: MeetingDetailVM, which: str, *, close: Callable[[
         return areas.label(code, lang, depth=2)
 
     chosen = {"lang": env.lang}
-    box = ft.TextField(value="", multiline=True, read_only=True, min_lines=6, max_lines=14)
+    box = ft.TextField(value="", multiline=True, read_only=True, min_lines=6, max_lines=12)
     services: list = []  # a service is unregistered once no Python reference remains: keep it for the dialog
 
     def text() -> str:
@@ -73,4 +73,4 @@ def share_dialog(env: Env, vm: MeetingDetailVM, which: str, *, close: Callable[[
     title = "meeting.share_minutes_button" if which == "minutes" else "meeting.share_invitation"
     return ft.AlertDialog(title=ft.Text(tr(title)), content=ft.Column([
         ft.Row([ft.Text(tr("meeting.share_in")), *(tid(f"share-lang-{k}", c) for k, c in chips.items())], wrap=True),
-        tid("share-text", box)], tight=True, width=520, scroll=ft.ScrollMode.AUTO), actions=actions)
+        tid("share-text", box)], tight=True, width=520), actions=actions)

@@ -31,10 +31,12 @@ def home_area(env: Env) -> str:
 class MeetingsScreen(Screen):
     title_key = "meeting.tab"
     tab = "meetings"
+    PAGE = 40  # rows painted at first and per "show more"
 
     def __init__(self, env: Env):
         super().__init__(env)
         self.vm = ScheduleVM(env.deps.meetings, env.deps.areas, env.lang, home_area=home_area(env))
+        self.shown = self.PAGE
         self.content = ft.Column(spacing=GAP, expand=True, scroll=ft.ScrollMode.AUTO,
                                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
@@ -73,8 +75,9 @@ class MeetingsScreen(Screen):
         progress = vm.progress()
         if progress is not None:
             items.append(ft.ResponsiveRow([
-                ft.Container(tid("year-progress", muted(tr("meeting.progress", held=progress.held,
-                                                           target=progress.target, planned=progress.planned))),
+                ft.Container(tid("year-progress", muted(tr("meeting.progress", area=vm.area_label(vm.home_area),
+                                                           held=progress.held, target=progress.target,
+                                                           planned=progress.planned))),
                              col={"xs": 12, "md": 8}, alignment=ft.Alignment.CENTER_LEFT),
                 dropdown(tr, "meeting.target", [(str(n), tr("meeting.target_value", count=n)) for n in YEARLY_TARGETS],
                          str(progress.target), on_select=self._target, identifier="yearly-target",
@@ -83,11 +86,22 @@ class MeetingsScreen(Screen):
         if vm.empty:
             items.append(empty_state(ft.Icons.EVENT_NOTE, tr("meeting.empty_title"), tr("meeting.empty_message"),
                                      primary_button(tr("meeting.plan"), lambda e: self.env.go("/meetings/new"))))
+        room = self.shown  # a quarter of a whole district is long: a page of rows first, more on request
         for group in vm.groups:
-            rows = [self._row(r, f"{group.level}-{n}") for n, r in enumerate(group.rows)]
+            rows = [self._row(r, f"{group.level}-{n}") for n, r in enumerate(group.rows[:max(room, 0)])]
+            room -= len(group.rows)
             items.append(card(ft.Column([section_title(tr(f"area.{group.level}")), *rows], spacing=4),
                               identifier=f"level-{group.level}", padding=8))
+        total = sum(len(g.rows) for g in vm.groups)
+        if total > self.shown:
+            items.append(ft.Row([tid("schedule-more", ft.OutlinedButton(
+                tr("meeting.show_more", count=total - self.shown), on_click=self._more, height=TOUCH))],
+                alignment=ft.MainAxisAlignment.CENTER))
         self.content.controls = items
+
+    def _more(self, e) -> None:
+        self.shown += self.PAGE
+        self._paint()
 
     def _row(self, row: ScheduleRow, key: str) -> ft.Control:
         tr = self.tr
@@ -104,10 +118,12 @@ class MeetingsScreen(Screen):
         ))
 
     def _previous(self, e) -> None:
+        self.shown = self.PAGE
         self.vm.previous_quarter()
         self._paint()
 
     def _next(self, e) -> None:
+        self.shown = self.PAGE
         self.vm.next_quarter()
         self._paint()
 

@@ -118,3 +118,11 @@ def test_the_invitation_is_shared_from_the_detail(ctx, forum):
         text = s.get("share-text").value
         assert forum.title in text and "Sok Chea (PDRD)" in text
         assert isinstance(s.get("share-copy"), ft.OutlinedButton)
+
+
+def test_a_long_quarter_paints_a_page_of_meetings_then_more(ctx, store):
+    store.save(*[meeting(i, planned_on=date.today()) for i in range(45)])
+    with app_session(ctx, route="/meetings", width=1280) as s:
+        assert "meeting-row-commune-39" in s.ids() and "meeting-row-commune-40" not in s.ids()
+        s.click("schedule-more")
+        assert "meeting-row-commune-44" in s.ids() and "schedule-more" not in s.ids()
