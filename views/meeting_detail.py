@@ -13,7 +13,7 @@ from app.viewmodels.meetings import schedule_state
 from records.meetings import Meeting
 from views.env import Env, Screen
 from views.meeting_share import share_dialog
-from views.meetings import STATE_COLORS, invitee_fields
+from views.meetings import STATE_COLORS, home_area, invitee_fields
 from views.theme import GAP, STATUS_COLORS, TOUCH
 from views.widgets import card, chip, field, icon_button, inner, labelled, muted, primary_button, secondary_button, \
     section_title, set_error, tid
@@ -25,7 +25,7 @@ class MeetingDetailScreen(Screen):
 
     def __init__(self, env: Env, meeting_id: str):
         super().__init__(env)
-        self.vm = MeetingDetailVM(env.deps.meetings, meeting_id)
+        self.vm = MeetingDetailVM(env.deps.meetings, meeting_id, user_area=home_area(env))
         self.content = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.invitee = {"name": "", "position": "", "institution": "", "invitee_kind": "responsible_official"}
         self.decision = {"text": "", "owner_name": "", "owner_institution": "", "due": ""}
@@ -103,6 +103,8 @@ class MeetingDetailScreen(Screen):
         ]
         if m.cancel_reason:
             lines.append(ft.Text(tr("meeting.cancelled_because", reason=m.cancel_reason)))
+        if not vm.can_edit:
+            lines.append(tid("meeting-read-only", ft.Text(tr("meeting.read_only"), italic=True)))
         if m.agenda:
             lines.append(labelled(tr("meeting.agenda"), "\n".join(
                 f"{tr.number(n)}. {a.title}" for n, a in enumerate(m.agenda, 1))))
@@ -134,7 +136,8 @@ class MeetingDetailScreen(Screen):
         self.ticks = {}
         for n, inv in enumerate(m.invitations):
             chips = {a: ft.Chip(label=ft.Text(tr(f"answer.{a}")), selected=inv.answer.value == a, height=TOUCH,
-                                on_select=lambda e, iid=inv.id, a=a: self._tap(lambda: vm.set_answer(iid, a)))
+                                on_select=lambda e, iid=inv.id, a=a: self._tap(lambda: vm.set_answer(iid, a)),
+                                disabled=not vm.can_edit)
                      for a in ANSWERS}
             self.ticks[inv.id] = chips
             answers = ft.Row([tid(f"invitation-{n}-{a}", c) for a, c in chips.items()], wrap=True, spacing=4)
@@ -144,12 +147,12 @@ class MeetingDetailScreen(Screen):
                             spacing=0, expand=True)
             top: list[ft.Control] = [who]
             if vm.held:
-                came = ft.Checkbox(label=tr("meeting.attended"), value=inv.attended,
+                came = ft.Checkbox(label=tr("meeting.attended"), value=inv.attended, disabled=not vm.can_edit,
                                    on_change=lambda e, iid=inv.id: self._tap(lambda: vm.toggle_attended(iid)))
                 chips["came"] = came  # type: ignore[assignment]
                 top.append(tid(f"invitation-{n}-came", came))
             items.append(tid(f"invitation-{n}", ft.Column([ft.Row(top), answers], spacing=2)))
-        if not m.closed:
+        if not m.closed and vm.can_edit:
             before = vm.invited_before()
             if before:
                 items.append(muted(tr("meeting.invited_before")))
@@ -163,7 +166,7 @@ class MeetingDetailScreen(Screen):
         tr = self.tr
 
         def counter(which: str, label_key: str, value: int) -> ft.Control:
-            editable = not m.closed
+            editable = not m.closed and self.vm.can_edit
             number = self.counts.setdefault(which, ft.Text(size=22, weight=ft.FontWeight.W_600))
             number.value = tr.number(value)
             return ft.Row([
@@ -192,9 +195,10 @@ class MeetingDetailScreen(Screen):
                                                identifier="save-minutes")]),
                       muted(tr("meeting.close_help"))]
         else:
-            items += [tid("minutes-closed", ft.Text(m.minutes or "—")),
-                      muted(tr("meeting.minutes_closed_note", when=tr.date_time(m.minutes_closed_at),
-                               name=m.minutes_closed_by or ""))]
+            items.append(tid("minutes-closed" if m.closed else "minutes-read", ft.Text(m.minutes or "—")))
+            if m.closed:
+                items.append(muted(tr("meeting.minutes_closed_note", when=tr.date_time(m.minutes_closed_at),
+                                      name=m.minutes_closed_by or "")))
             if m.addenda:
                 items.append(section_title(tr("meeting.addenda")))
                 items += [ft.Column([muted(f"{tr.date_time(a.at)} · {a.by}"), ft.Text(a.text)], spacing=0)
@@ -223,7 +227,7 @@ class MeetingDetailScreen(Screen):
         form = ft.ResponsiveRow([*self.decision_fields.values(), ft.Container(secondary_button(
             tr("meeting.add_decision"), self._add_decision, icon=ft.Icons.ADD_TASK, identifier="add-decision"),
             col=col)], spacing=8, run_spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER,
-            visible=not (self.vm.meeting and self.vm.meeting.closed))  # decided with the minutes; then followed up
+            visible=self.vm.can_edit and not (self.vm.meeting and self.vm.meeting.closed))  # decided with the minutes
         self.decision_list = ft.Column(spacing=8)
         return card(ft.Column([section_title(tr("meeting.decisions")), self.decision_list, form], spacing=8),
                     identifier="meeting-decisions")
@@ -239,7 +243,7 @@ class MeetingDetailScreen(Screen):
                                                 expand=True),
                                       chip(tr(f"decision_status.{d.status.value}"),
                                            STATUS_COLORS["resolved" if d.status.value == "done" else "open"])]
-            if d.status.value == "open":
+            if d.status.value == "open" and vm.can_edit:
                 line.append(icon_button(ft.Icons.CHECK, tr("meeting.decision_done"),
                                         lambda e, did=d.id: self._do(lambda: vm.decision_done(did)),
                                         identifier=f"decision-{n}-done"))
@@ -259,7 +263,7 @@ class MeetingDetailScreen(Screen):
                               overflow=ft.TextOverflow.ELLIPSIS),
                 subtitle=ft.Text(who), trailing=chip(tr(f"status.{c.status.value}"), STATUS_COLORS[c.status.value]),
                 on_click=lambda e, cid=c.id: self.env.go(f"/concerns/{cid}"), min_vertical_padding=4)))
-        if vm.held and not (vm.meeting and vm.meeting.closed):
+        if vm.held and vm.can_edit and not (vm.meeting and vm.meeting.closed):
             items.append(ft.Row([primary_button(tr("meeting.add_concerns"),
                                                 lambda e: self.env.go(f"/meetings/{vm.meeting_id}/concerns"),
                                                 icon=ft.Icons.RECORD_VOICE_OVER, identifier="forum-concerns")]))

@@ -18,10 +18,12 @@ ANSWERS = [a.value for a in Answer]
 
 
 class MeetingDetailVM:
-    def __init__(self, meetings: MeetingService, meeting_id: str, *, today: Callable[[], date] = date.today):
+    def __init__(self, meetings: MeetingService, meeting_id: str, *, today: Callable[[], date] = date.today,
+                 user_area: str = ""):
         self.service = meetings
         self.meeting_id = meeting_id
         self.today = today
+        self.user_area = user_area  # the signed-in user's area ("" = not signed in or the whole country)
         self.errors: dict[str, str] = {}
         self.meeting: Optional[Meeting] = None
         self.concerns: list[Concern] = []
@@ -39,10 +41,16 @@ class MeetingDetailVM:
 
     # ------------------------------------------------------------ what the screen offers
 
+    @property
+    def can_edit(self) -> bool:
+        """A meeting of an area above the user's that invites them is read here, edited by its organisers
+        (the server answers outside_area: docs/sync-protocol.md "Meetings")."""
+        return self.meeting is not None and self.meeting.area_code.startswith(self.user_area)
+
     def actions(self) -> list[str]:
         """The next steps of this meeting's life, in the order the screen shows them."""
         m = self.meeting
-        if m is None:
+        if m is None or not self.can_edit:
             return []
         if m.status in (MeetingStatus.planned, MeetingStatus.postponed):
             return ["mark_held", "postpone", "cancel"]
@@ -56,7 +64,7 @@ class MeetingDetailVM:
 
     @property
     def minutes_editable(self) -> bool:
-        return self.held and not self.meeting.closed  # type: ignore[union-attr]
+        return self.held and self.can_edit and not self.meeting.closed  # type: ignore[union-attr]
 
     def invited_before(self) -> list[Invitation]:
         """People invited to this area's meetings before and not to this one, to add with one tap."""

@@ -126,3 +126,28 @@ def test_a_long_quarter_paints_a_page_of_meetings_then_more(ctx, store):
         assert "meeting-row-commune-39" in s.ids() and "meeting-row-commune-40" not in s.ids()
         s.click("schedule-more")
         assert "meeting-row-commune-44" in s.ids() and "schedule-more" not in s.ids()
+
+
+def test_an_invited_meeting_of_the_district_shows_read_only(store, tmp_path):
+    from app.composition import AppConfig, AppContext
+    from sync.account import SyncAccount
+    from sync.device import DeviceSettings, SignedInUser, save_device_settings
+
+    path = tmp_path / "official.json"
+    save_device_settings(DeviceSettings(server_url="http://127.0.0.1:9").signed_in_as(
+        "token", SignedInUser("demo-official", role="official", area_code=COMMUNE), None), path)
+    ctx = AppContext(store, SyncAccount(store, settings_path=path),
+                     AppConfig(data_dir=tmp_path, autosync=False, probe_s=3600))
+    district = meeting(level="district", area="0102", planned_on=date.today(),
+                       invitations=[{"name": "WG Banteay Neang", "area_code": COMMUNE}]).mark_held(date.today())
+    own = meeting(planned_on=date.today()).mark_held(date.today())
+    store.save(district, own)
+    try:
+        with app_session(ctx, route=f"/meetings/{district.id}", width=390) as s:
+            assert "meeting-read-only" in s.ids() and "close-meeting" not in s.ids() and "minutes" not in s.ids()
+            assert s.get("invitation-0-came").disabled and "forum-concerns" not in s.ids()
+            s.go(f"/meetings/{own.id}")
+            assert "meeting-read-only" not in s.ids() and "close-meeting" in s.ids()
+    finally:
+        ctx.auto.stop()
+        ctx.reachability.stop()

@@ -230,3 +230,13 @@ def test_the_invitation_and_the_closed_minutes_as_text_in_khmer_and_english(serv
     assert "1. ជួសជុលផ្លូវ — Sok Chea (PDRD), due 30 Jun 2026 [Open]" in en and "- Roads: ផ្លូវខូច (Anonymous)" in en
     km = minutes_text(closed, [c], Translator("km"), area_name)
     assert "៤២" in km and "អនាមិក" in km
+
+
+def test_a_district_meeting_that_invites_the_commune_is_read_not_edited_there(service):
+    district = service.plan({"meeting_kind": "working_group", "level": "district", "area_code": "0102",
+                             "title": "District review", "planned_on": date(2026, 4, 20)})
+    service.mark_held(district.id, date(2026, 4, 20))
+    commune_view = MeetingDetailVM(service, district.id, today=lambda: TODAY, user_area=COMMUNE)
+    assert not commune_view.can_edit and commune_view.actions() == [] and not commune_view.minutes_editable
+    district_view = MeetingDetailVM(service, district.id, today=lambda: TODAY, user_area="0102")
+    assert district_view.can_edit and district_view.actions() == ["close"] and district_view.minutes_editable
