@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, ClassVar, Iterable, Optional, Protocol
 
@@ -119,6 +120,10 @@ class DocRecords(RecordRepository):
     def ids_in_state(self, *states: SyncState) -> list[str]:
         wanted = {SyncState(s).value for s in states}
         return [i for i, d in list(self.docs.items()) if d["sync_state"] in wanted]
+
+    def state_counts(self) -> dict[SyncState, int]:
+        counted = Counter(d["sync_state"] for d in list(self.docs.values()))  # one pass, not one per state
+        return {state: counted.get(state.value, 0) for state in SyncState}
 
     def _records(self, ids: Iterable[str]) -> list:
         docs = self.docs

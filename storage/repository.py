@@ -147,6 +147,10 @@ class RecordRepository(ABC, Generic[R]):
     def in_state(self, *states: SyncState) -> list[R]:
         return [self.get(i) for i in self.ids_in_state(*states)]
 
+    def state_counts(self) -> dict[SyncState, int]:
+        """How many records are in each sync state (the pending badge asks after every save)."""
+        return {state: len(self.ids_in_state(state)) for state in SyncState}
+
 
 class HouseholdRepository(RecordRepository[Household]):
     model = Household

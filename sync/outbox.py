@@ -37,10 +37,10 @@ class OutboxCounts:
 def outbox_counts(store: Store) -> OutboxCounts:
     pending, rejected, conflict = {}, {}, {}
     for kind in RECORD_KINDS:
-        repo = store.repository_for(kind)
-        pending[kind] = len(repo.ids_in_state(SyncState.pending, SyncState.sending))
-        rejected[kind] = len(repo.ids_in_state(SyncState.rejected))
-        conflict[kind] = len(repo.ids_in_state(SyncState.conflict))
+        counts = store.repository_for(kind).state_counts()
+        pending[kind] = counts[SyncState.pending] + counts[SyncState.sending]
+        rejected[kind] = counts[SyncState.rejected]
+        conflict[kind] = counts[SyncState.conflict]
     return OutboxCounts(pending, rejected, conflict)
 
 

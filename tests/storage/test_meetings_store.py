@@ -50,3 +50,17 @@ def test_concerns_raised_at_a_meeting_are_found_by_meeting_and_with_household_fi
     both = store.concerns.filtered(household_ids={h.id}, meeting_ids={m.id}, statuses=[ConcernStatus.open])
     assert {x.id for x in both} == {c.id, *(r.id for r in raised)}
     assert store.concerns.open_counts() == {h.id: 2}
+
+
+def test_the_pending_badge_counts_every_state_in_one_pass_as_the_state_queries_do(store, reopen):
+    from records.models import SyncState
+
+    m = meeting()
+    h, v, c = family()
+    store.save(m.model_copy(update={"sync_state": SyncState.rejected}), h, v.model_copy(
+        update={"sync_state": SyncState.synced}), c)
+    store = reopen(store)
+    for kind in ("household", "visit", "meeting", "concern"):
+        repo = store.repository_for(kind)
+        assert repo.state_counts() == {s: len(repo.ids_in_state(s)) for s in SyncState}
+    assert store.meetings.state_counts()[SyncState.rejected] == 1
