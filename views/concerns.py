@@ -129,7 +129,13 @@ class ConcernsScreen(Screen):
             x for x in (tr(f"concern_source.{c.source.value}"), meeting.title if meeting else "") if x))]
         if c.meeting_id:
             who = tr("meeting.anonymous") if c.anonymous else (c.raised_by or "")
+            answered = self.env.deps.meetings.decisions_answering(c)
             raised_at += [ft.Text(tr("concern.raised_by_line", name=who)),
+                          *(tid(f"concern-decision-{n}", labelled(tr("concern.answered_by"), " · ".join(
+                              x for x in (d.text, d.owner_name, d.owner_institution,
+                                          tr.date(d.due_on) if d.due_on else "",
+                                          tr(f"decision_status.{d.status.value}")) if x)))
+                            for n, d in enumerate(answered)),
                           ft.Row([ft.TextButton(tr("concern.open_meeting"), icon=ft.Icons.GROUPS_OUTLINED,
                                                 height=TOUCH, on_click=lambda e: self.env.go(f"/meetings/{c.meeting_id}"),
                                                 )])]

@@ -31,6 +31,7 @@ class MeetingDetailScreen(Screen):
         self.decision = {"text": "", "owner_name": "", "owner_institution": "", "due": ""}
         self.counts: dict[str, ft.Text] = {}  # the public counters, kept across repaints
         self.ticks: dict[str, dict[str, ft.Control]] = {}  # invitation id -> its answer chips and "came" box
+        self.answering: set[str] = set()  # concern ids the decision being typed answers
         self._stage: tuple = ()  # (held, closed, addenda): the minutes and decision form are built again on a change
 
     @property
@@ -83,6 +84,7 @@ class MeetingDetailScreen(Screen):
             box[name].visible = vm.held
         if vm.held:
             self._paint_decisions(m)
+            self._paint_answers()
             for which, value in (("total", m.public_total), ("women", m.public_women)):
                 if which in self.counts:
                     self.counts[which].value = tr.number(value)
@@ -229,8 +231,20 @@ class MeetingDetailScreen(Screen):
             col=col)], spacing=8, run_spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER,
             visible=self.vm.can_edit and not (self.vm.meeting and self.vm.meeting.closed))  # decided with the minutes
         self.decision_list = ft.Column(spacing=8)
-        return card(ft.Column([section_title(tr("meeting.decisions")), self.decision_list, form], spacing=8),
-                    identifier="meeting-decisions")
+        self.answers_row = ft.Row(wrap=True, spacing=4, run_spacing=4)  # the concerns a new decision answers
+        self.answers = ft.Column([muted(tr("meeting.decision_answers")), self.answers_row], spacing=4,
+                                 visible=form.visible)
+        return card(ft.Column([section_title(tr("meeting.decisions")), self.decision_list, form, self.answers],
+                              spacing=8), identifier="meeting-decisions")
+
+    def _paint_answers(self) -> None:
+        """One chip per concern raised here: ticked ones are linked to the decision being added."""
+        tr, chosen = self.tr, self.answering
+        self.answers_row.controls = [tid(f"decision-answers-{n}", ft.Chip(
+            label=ft.Text(f"{tr(f'category.{c.category.value}')} · {c.description[:40]}"), selected=c.id in chosen,
+            show_checkmark=True, on_select=lambda e, cid=c.id: chosen.symmetric_difference_update({cid})))
+            for n, c in enumerate(self.vm.concerns)]
+        self.answers.visible = bool(self.vm.concerns) and self.vm.can_edit and not self.vm.meeting.closed
 
     def _paint_decisions(self, m: Meeting) -> None:
         tr, vm = self.tr, self.vm
@@ -238,8 +252,9 @@ class MeetingDetailScreen(Screen):
         for n, d in enumerate(m.decisions):
             owner = " · ".join(x for x in (d.owner_name, d.owner_institution) if x)
             due = tr("meeting.share_due", day=tr.date(d.due_on)) if d.due_on else ""
+            answers = tr("meeting.answers_count", count=len(d.concern_ids)) if d.concern_ids else ""
             line: list[ft.Control] = [ft.Column([ft.Text(d.text, weight=ft.FontWeight.W_600),
-                                                 muted(" · ".join(x for x in (owner, due) if x))], spacing=0,
+                                                 muted(" · ".join(x for x in (owner, due, answers) if x))], spacing=0,
                                                 expand=True),
                                       chip(tr(f"decision_status.{d.status.value}"),
                                            STATUS_COLORS["resolved" if d.status.value == "done" else "open"])]
@@ -327,9 +342,10 @@ class MeetingDetailScreen(Screen):
 
     def _add_decision(self, e=None) -> None:
         d = dict(self.decision)
-        if self.vm.add_decision(d["text"], d["owner_name"], d["owner_institution"], d["due"]):
+        if self.vm.add_decision(d["text"], d["owner_name"], d["owner_institution"], d["due"], sorted(self.answering)):
             self.env.saved()
             self.decision.update(text="", owner_name="", owner_institution="", due="")
+            self.answering.clear()
             for control in self.decision_fields.values():
                 inner(control).value = ""
         self._paint()

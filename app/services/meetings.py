@@ -18,6 +18,7 @@ from app.services.edits import OnSaved, SaveFailed, ensure_unchanged, nothing_to
 from records.meetings import (
     DEFAULT_YEARLY_TARGET,
     Answer,
+    Decision,
     Invitation,
     Meeting,
     MeetingKind,
@@ -62,6 +63,11 @@ class MeetingService:
 
     def concerns_of(self, meeting_id: str) -> list[Concern]:
         return sorted(self.store.concerns.for_meeting(meeting_id), key=lambda c: c.created_at)
+
+    def decisions_answering(self, concern: Concern) -> list[Decision]:
+        """The decisions of the concern's meeting that say they answer it (the other way of the link)."""
+        meeting = self.store.meetings.find(concern.meeting_id) if concern.meeting_id else None
+        return [d for d in meeting.decisions if concern.id in d.concern_ids] if meeting else []
 
     def last_invitees(self, area_code: str, *, before: Optional[date] = None) -> list[Invitation]:
         """Who the area's last meeting invited, offered again: new invitations, nobody answered or came yet."""

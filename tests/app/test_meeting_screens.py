@@ -75,6 +75,7 @@ def test_hold_a_forum_mark_who_came_count_write_minutes_decide_and_close(ctx, st
         s.type("decision-institution", "PDRD")
         s.type("decision-due", "31/12/2026")
         s.click("add-decision")
+        assert "decision-answers-0" not in s.ids()  # no concern raised yet: nothing to link
         s.click("close-meeting")
         stored = store.meetings.get(forum.id)
         assert stored.closed and stored.minutes == "ប្រជុំបានល្អ" and (stored.public_total, stored.public_women) == (3, 1)
@@ -151,3 +152,19 @@ def test_an_invited_meeting_of_the_district_shows_read_only(store, tmp_path):
     finally:
         ctx.auto.stop()
         ctx.reachability.stop()
+
+
+def test_a_decision_links_the_concerns_it_answers_and_the_concern_shows_it(ctx, store, forum):
+    held = forum.mark_held(date.today())
+    store.save(held)
+    ctx.meetings.add_concern(held.id, category="roads", description="ផ្លូវខូច", raised_by="Chan")
+    answered = ctx.meetings.add_concern(held.id, category="water", description="អណ្ដូងរីង", anonymous=True)
+    with app_session(ctx, route=f"/meetings/{held.id}", width=1280) as s:
+        s.type("decision-text", "ស្ដារអណ្ដូង")
+        s.type("decision-owner", "Chan Dara")
+        s.click("decision-answers-1")
+        s.click("add-decision")
+        decision = store.meetings.get(held.id).decisions[0]
+        assert decision.concern_ids == [answered.id]
+        s.go(f"/concerns/{answered.id}")
+        assert "ស្ដារអណ្ដូង" in s.texts() and "concern-decision-0" in s.ids()
