@@ -267,8 +267,7 @@ class MeetingDetailScreen(Screen):
 
     def _concerns(self) -> ft.Control:
         tr, vm = self.tr, self.vm
-        items: list[ft.Control] = [ft.Row([section_title(f"{tr('meeting.concerns')} ({tr.number(len(vm.concerns))})"),
-                                           ])]
+        items: list[ft.Control] = [section_title(f"{tr('meeting.concerns')} ({tr.number(len(vm.concerns))})")]
         if not vm.concerns:
             items.append(muted(tr("meeting.no_concerns")))
         for n, c in enumerate(vm.concerns):
