@@ -168,3 +168,20 @@ def test_a_decision_links_the_concerns_it_answers_and_the_concern_shows_it(ctx, 
         assert decision.concern_ids == [answered.id]
         s.go(f"/concerns/{answered.id}")
         assert "ស្ដារអណ្ដូង" in s.texts() and "concern-decision-0" in s.ids()
+
+
+def test_a_meeting_in_conflict_is_reviewed_on_the_sync_screen_in_words(ctx, store, forum):
+    from datetime import datetime, timezone
+
+    from records.models import SyncState
+    from storage.repository import ConflictCopy
+
+    server = forum.mark_held(date.today()).edited(minutes="on the server").wire()
+    mine = forum.edited(place="សាលាស្រុក").model_copy(update={"sync_state": SyncState.conflict, "server_rev": 1})
+    store.save(mine)
+    store.conflicts.put(ConflictCopy("meeting", forum.id, server, 2, datetime.now(timezone.utc)))
+    ctx.set_language("en")
+    with app_session(ctx, route="/sync", width=1280) as s:
+        text = s.texts()
+        assert "conflict-0" in s.ids() and forum.title in text
+        assert "Held" in text and "Planned" in text and "Sok Chea; Chan Dara" in text
