@@ -21,6 +21,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("meeting_new", re.compile(r"^/meetings/new$")),
     ("meeting", re.compile(rf"^/meetings/{_ID}$")),
     ("meeting_concerns", re.compile(rf"^/meetings/{_ID}/concerns$")),
+    ("meeting_edit", re.compile(rf"^/meetings/{_ID}/edit$")),
     ("sync", re.compile(r"^/sync$")),
     ("settings", re.compile(r"^/settings$")),
 ]
@@ -58,7 +59,7 @@ class Route:
             return "/concerns"
         if self.name in ("meeting_new", "meeting"):
             return "/meetings"
-        if self.name == "meeting_concerns":
+        if self.name in ("meeting_concerns", "meeting_edit"):
             return f"/meetings/{self.meeting_id}"
         if self.name == "not_found":
             return "/households"
@@ -73,7 +74,7 @@ def parse_route(raw: Optional[str]) -> Route:
             groups = [g.lower() for g in match.groups()]
             if name == "concern":
                 return Route(name, path, concern_id=groups[0])
-            if name in ("meeting", "meeting_concerns"):
+            if name in ("meeting", "meeting_concerns", "meeting_edit"):
                 return Route(name, path, meeting_id=groups[0])
             return Route(name, path, household_id=groups[0] if groups else "",
                          visit_id=groups[1] if len(groups) > 1 else "")

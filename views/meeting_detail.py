@@ -124,6 +124,9 @@ class MeetingDetailScreen(Screen):
                 icon=ft.Icons.EDIT_NOTE, identifier="add-addendum"),
         }
         row = [buttons[a]() for a in vm.actions()]
+        if "postpone" in vm.actions():  # still to take place: what, where and when can be corrected
+            row.append(secondary_button(tr("action.edit"), lambda e: self.env.go(f"/meetings/{m.id}/edit"),
+                                        icon=ft.Icons.EDIT_OUTLINED, identifier="edit-meeting"))
         if m.closed:
             row.append(secondary_button(tr("meeting.share_minutes_button"), lambda e: self._share("minutes"),
                                         icon=ft.Icons.SHARE, identifier="share-minutes"))

@@ -140,12 +140,13 @@ class MeetingsScreen(Screen):
 
 
 class PlanMeetingScreen(Screen):
-    title_key = "meeting.new_title"
     tab = "meetings"
 
-    def __init__(self, env: Env):
+    def __init__(self, env: Env, meeting_id: Optional[str] = None):
         super().__init__(env)
-        self.vm = PlanMeetingVM(env.deps.meetings, env.deps.areas, env.lang, area_code=home_area(env))
+        self.vm = PlanMeetingVM(env.deps.meetings, env.deps.areas, env.lang, area_code=home_area(env),
+                                meeting_id=meeting_id)
+        self.title_key = "meeting.edit_title" if meeting_id else "meeting.new_title"
         self.form = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.invitee = {"name": "", "position": "", "institution": "", "invitee_kind": "responsible_official"}
 
@@ -156,6 +157,9 @@ class PlanMeetingScreen(Screen):
 
     def _paint(self) -> None:
         tr, vm = self.tr, self.vm
+        if not vm.found:
+            self.form.controls = [muted(tr("meeting.not_found"))]
+            return
         err = vm.errors.get
         area = self.env.deps.areas.label(vm.area.code, self.env.lang, depth=3) if vm.area.code else tr(
             "meeting.no_area")
@@ -179,7 +183,7 @@ class PlanMeetingScreen(Screen):
             field(tr, "meeting.agenda", vm.agenda, error=err("agenda"), identifier="meeting-agenda",
                   helper_key="meeting.agenda_help", multiline=True,
                   on_change=lambda e: vm.set("agenda", e.control.value)),
-            self._invitations(),
+            *([] if vm.meeting_id else [self._invitations()]),
             ft.Text(" ".join(tr.error(c) for k, c in vm.errors.items()
                              if k not in ("title", "area_code", "planned_on", "planned_time", "place", "agenda")),
                     color=ft.Colors.ERROR, visible=bool(vm.errors)),

@@ -39,6 +39,7 @@ def screen_for(env: Env, route: Route) -> Screen:
         "concern": lambda: concerns.ConcernsScreen(env, route.concern_id),
         "meetings": lambda: meetings.MeetingsScreen(env),
         "meeting_new": lambda: meetings.PlanMeetingScreen(env),
+        "meeting_edit": lambda: meetings.PlanMeetingScreen(env, route.meeting_id),
         "meeting": lambda: meeting_detail.MeetingDetailScreen(env, route.meeting_id),
         "meeting_concerns": lambda: forum_concerns.ForumConcernsScreen(env, route.meeting_id),
         "sync": lambda: sync_screen.SyncScreen(env),

@@ -7,7 +7,7 @@ from datetime import date, time
 from typing import Any, Callable, Optional
 
 from app.services.areas import AreaService
-from app.services.edits import SaveFailed
+from app.services.edits import ChangedSinceOpened, SaveFailed
 from app.services.meetings import MeetingService, YearProgress
 from app.services.parsing import InputError, parse_date
 from app.viewmodels.area_picker import AreaPickerVM
@@ -113,8 +113,11 @@ class PlanMeetingVM:
     """A new meeting: what, where (an area picks the level), when, and who is invited."""
 
     def __init__(self, meetings: MeetingService, areas: AreaService, lang: str, *, area_code: str = "",
-                 on: Optional[date] = None):
+                 on: Optional[date] = None, meeting_id: Optional[str] = None):
         self.service = meetings
+        self.areas, self.lang = areas, lang
+        self.meeting_id = meeting_id  # set: the form edits this planned meeting (its invitations: on its detail)
+        self.opened: Optional[Meeting] = None
         self.kind = MeetingKind.public_forum.value
         self.title = ""
         self.area = AreaPickerVM(areas, lang, area_code)
@@ -127,7 +130,25 @@ class PlanMeetingVM:
         self.offered: list[Invitation] = []
         self.chosen: set[str] = set()  # ids of offered invitations kept
         self.new_invitees: list[dict[str, Any]] = []
-        self.offer_last_invitees()
+        if meeting_id:
+            self.load()
+        else:
+            self.offer_last_invitees()
+
+    @property
+    def found(self) -> bool:
+        return self.meeting_id is None or self.opened is not None
+
+    def load(self) -> None:
+        """Show the stored meeting (again, after a change that came meanwhile)."""
+        m = self.opened = self.service.find(self.meeting_id or "")
+        if m is None:
+            return
+        self.kind, self.title, self.place = m.meeting_kind.value, m.title, m.place
+        self.area = AreaPickerVM(self.areas, self.lang, m.area_code)
+        self.day = m.planned_on.strftime("%d/%m/%Y")
+        self.at = m.planned_time.strftime("%H:%M") if m.planned_time else ""
+        self.agenda = "\n".join(a.title for a in m.agenda)
 
     def offer_last_invitees(self) -> None:
         """The area's last meeting's invitees, all ticked: most forums invite the same officials again."""
@@ -146,6 +167,14 @@ class PlanMeetingVM:
         if clean_text(name):
             self.new_invitees.append({"name": name, "position": position, "institution": institution,
                                       "invitee_kind": invitee_kind})
+
+    def _edit(self, values: dict[str, Any]) -> Meeting:
+        """The stored meeting with the form's values; an agenda item kept by title keeps its presenter and time."""
+        opened = self.opened
+        assert opened is not None
+        before = {a.title: a.model_dump() for a in opened.agenda}
+        values["agenda"] = [before.get(item["title"], item) for item in values["agenda"]]
+        return self.service.edit(opened.id, opened=opened, **values)
 
     def set(self, name: str, value: Any) -> None:
         setattr(self, name, value)
@@ -169,9 +198,16 @@ class PlanMeetingVM:
         if errors:
             self.errors = errors
             return False
-        kept = [i for i in self.offered if i.id in self.chosen]
         try:
-            self.saved = self.service.plan({**values, "invitations": self.new_invitees}, invitations=kept)
+            if self.meeting_id:
+                self.saved = self._edit(values)
+            else:
+                kept = [i for i in self.offered if i.id in self.chosen]
+                self.saved = self.service.plan({**values, "invitations": self.new_invitees}, invitations=kept)
+        except ChangedSinceOpened as exc:
+            self.load()
+            self.errors = dict(exc.errors)
+            return False
         except SaveFailed as exc:
             self.errors = dict(exc.errors)
             return False

@@ -185,3 +185,13 @@ def test_a_meeting_in_conflict_is_reviewed_on_the_sync_screen_in_words(ctx, stor
         text = s.texts()
         assert "conflict-0" in s.ids() and forum.title in text
         assert "Held" in text and "Planned" in text and "Sok Chea; Chan Dara" in text
+
+
+def test_a_planned_meeting_is_edited_from_its_detail(ctx, store, forum):
+    with app_session(ctx, route=f"/meetings/{forum.id}", width=390) as s:
+        s.click("edit-meeting")
+        assert s.route == f"/meetings/{forum.id}/edit" and "plan-invitations" not in s.ids()
+        s.type("meeting-place", "វត្តភូមិ")
+        s.click("save-meeting")
+        assert s.route == f"/meetings/{forum.id}" and store.meetings.get(forum.id).place == "វត្តភូមិ"
+        assert len(store.meetings.get(forum.id).invitations) == 2

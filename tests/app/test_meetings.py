@@ -240,3 +240,25 @@ def test_a_district_meeting_that_invites_the_commune_is_read_not_edited_there(se
     assert not commune_view.can_edit and commune_view.actions() == [] and not commune_view.minutes_editable
     district_view = MeetingDetailVM(service, district.id, today=lambda: TODAY, user_area="0102")
     assert district_view.can_edit and district_view.actions() == ["close"] and district_view.minutes_editable
+
+
+def test_a_planned_meeting_is_corrected_and_its_agenda_keeps_who_presents(service, area_service):
+    m = plan(service, agenda=[{"title": "ផ្លូវ", "presenter": "មេឃុំ", "planned_minutes": 30}])
+    vm = PlanMeetingVM(service, area_service, "en", meeting_id=m.id)
+    assert (vm.title, vm.agenda, vm.area.code) == (m.title, "ផ្លូវ", COMMUNE)
+    vm.set("place", "វត្តភូមិ")
+    vm.set("agenda", "ផ្លូវ\nទឹក")
+    vm.set("day", "20/04/2026")
+    assert vm.submit(), vm.errors
+    saved = service.find(m.id)
+    assert saved.place == "វត្តភូមិ" and saved.planned_on == date(2026, 4, 20) and saved.rev == 2
+    assert [(a.title, a.presenter) for a in saved.agenda] == [("ផ្លូវ", "មេឃុំ"), ("ទឹក", None)]
+
+
+def test_an_edit_on_a_meeting_changed_meanwhile_is_refused_and_shows_the_stored_copy(service, area_service):
+    m = plan(service)
+    vm = PlanMeetingVM(service, area_service, "en", meeting_id=m.id)
+    service.edit(m.id, place="elsewhere")  # a sync brought another device's edit
+    vm.set("place", "mine")
+    assert not vm.submit() and vm.errors == {"__all__": "changed_since_opened"}
+    assert vm.place == "elsewhere" and service.find(m.id).place == "elsewhere"
