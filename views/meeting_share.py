@@ -73,4 +73,5 @@ def share_dialog(env: Env, vm: MeetingDetailVM, which: str, *, close: Callable[[
     title = "meeting.share_minutes_button" if which == "minutes" else "meeting.share_invitation"
     return ft.AlertDialog(title=ft.Text(tr(title)), content=ft.Column([
         ft.Row([ft.Text(tr("meeting.share_in")), *(tid(f"share-lang-{k}", c) for k, c in chips.items())], wrap=True),
-        tid("share-text", box)], tight=True, width=520), actions=actions)
+        tid("share-text", box)], tight=True, width=520, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+        actions=actions)
