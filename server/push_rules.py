@@ -110,7 +110,9 @@ def first_problem(exc: ValidationError) -> Rejected:
     if code == "string_unicode":  # pydantic's word for a lone surrogate in a constrained string
         code = TEXT_INVALID
     message = next((e["msg"] for e in exc.errors() if e["loc"] and str(e["loc"][0]) == field_name), None)
-    reason = ERROR_CODES.get(code) or message or exc.errors()[0]["msg"]
+    # A rule's own message has its values filled in ("… (6 digits)"); the code's text is the template.
+    filled = next((e["msg"] for e in exc.errors() if e["type"] == code), None)
+    reason = filled or ERROR_CODES.get(code) or message or exc.errors()[0]["msg"]
     return Rejected(code, None if field_name == "__all__" else field_name, reason)
 
 

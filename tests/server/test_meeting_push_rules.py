@@ -74,3 +74,13 @@ ACCEPTED = (Answer.accepted, None, None)
 ])
 def test_meeting_rule(name, got, expected):
     assert got() == expected, name
+
+
+def test_a_rejected_meeting_reason_names_the_values_of_its_rule():
+    from server.push_rules import Rejected, validate
+
+    bad = M.wire() | {"area_code": "0102"}
+    with pytest.raises(Rejected) as exc:
+        validate(envelope(M).model_copy(update={"data": bad}))
+    assert (exc.value.code, exc.value.field) == ("meeting_area_level", "area_code")
+    assert "(6 digits)" in exc.value.reason
