@@ -15,7 +15,7 @@ from app.viewmodels.meeting_detail import ForumConcernsVM, MeetingDetailVM
 from app.viewmodels.meeting_share import invitation_text, minutes_text
 from app.viewmodels.meetings import PlanMeetingVM, ScheduleVM
 from records.meetings import MeetingStatus
-from tests.support.records import COMMUNE, household, meeting
+from tests.support.records import COMMUNE, household
 
 TODAY = date(2026, 5, 15)  # the second quarter of 2026
 
