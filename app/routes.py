@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
-TABS = ("households", "concerns", "sync", "settings")
+TABS = ("households", "concerns", "meetings", "sync", "settings")
 _ID = r"([0-9a-fA-F-]{36})"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("households", re.compile(r"^/(?:households)?$")),
@@ -17,6 +17,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("visit_edit", re.compile(rf"^/households/{_ID}/visits/{_ID}$")),
     ("concerns", re.compile(r"^/concerns$")),
     ("concern", re.compile(rf"^/concerns/{_ID}$")),
+    ("meetings", re.compile(r"^/meetings$")),
+    ("meeting_new", re.compile(r"^/meetings/new$")),
+    ("meeting", re.compile(rf"^/meetings/{_ID}$")),
+    ("meeting_concerns", re.compile(rf"^/meetings/{_ID}/concerns$")),
+    ("meeting_edit", re.compile(rf"^/meetings/{_ID}/edit$")),
     ("sync", re.compile(r"^/sync$")),
     ("settings", re.compile(r"^/settings$")),
 ]
@@ -29,11 +34,14 @@ class Route:
     household_id: str = ""
     visit_id: str = ""
     concern_id: str = ""
+    meeting_id: str = ""
 
     @property
     def tab(self) -> str:
         if self.name.startswith(("household", "visit")):
             return "households"
+        if self.name.startswith("meeting"):
+            return "meetings"
         if self.name.startswith("concern"):
             return "concerns"
         return self.name if self.name in TABS else "households"
@@ -54,6 +62,10 @@ class Route:
             return f"/households/{self.household_id}"
         if self.name == "concern":
             return "/concerns"
+        if self.name in ("meeting_new", "meeting"):
+            return "/meetings"
+        if self.name in ("meeting_concerns", "meeting_edit"):
+            return f"/meetings/{self.meeting_id}"
         if self.name == "not_found":
             return "/households"
         return None
@@ -67,6 +79,8 @@ def parse_route(raw: Optional[str]) -> Route:
             groups = [g.lower() for g in match.groups()]
             if name == "concern":
                 return Route(name, path, concern_id=groups[0])
+            if name in ("meeting", "meeting_concerns", "meeting_edit"):
+                return Route(name, path, meeting_id=groups[0])
             return Route(name, path, household_id=groups[0] if groups else "",
                          visit_id=groups[1] if len(groups) > 1 else "")
     return Route("not_found", path)

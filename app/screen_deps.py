@@ -14,6 +14,7 @@ from app.services.concerns import ConcernService
 from app.services.drafts import DraftService
 from app.services.followup import FollowupService
 from app.services.households import HouseholdService
+from app.services.meetings import MeetingService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
@@ -30,6 +31,7 @@ class ScreenDeps:
     review: SyncReview
     account: AccountService
     drafts: DraftService  # half-typed forms, kept in the store apart from the records
+    meetings: MeetingService
     status: AppStatus
     recovery: RecoveryReport  # what opening the store found and repaired (empty when healthy)
     language: Callable[[], str]  # the device's language setting

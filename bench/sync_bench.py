@@ -119,7 +119,7 @@ class Phone:
         return report, marks.get("pull", ended) - started, ended - started
 
     def count(self, *states: SyncState) -> int:
-        return sum(len(self.store.repository_for(k).ids_in_state(*states)) for k in ("household", "visit", "concern"))
+        return sum(len(self.store.repository_for(k).ids_in_state(*states)) for k in ("household", "visit", "meeting", "concern"))
 
     def close(self) -> None:
         self.store.close()

@@ -9,6 +9,8 @@ full gazetteer (14,578 villages from ../shared, the built-in list where that is 
 - households list first render: tap "Households" → the first page of rows is on screen
 - search: the last key of a query → the matching household is the first row
 - village filter: the last key of a village name → the village is the first match
+- with 2,000 meetings (bench/ui_meetings.py): the quarter's schedule first render, and a concern
+  added during a forum (tap → counted on screen; it is on disk before that)
 
 Each browser figure is from keydown/tap (in the page) to the screen showing the result, so it
 covers the Python work, the WebSocket and Flutter's frame. The view-model time alone is
@@ -30,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench import ui_meetings  # noqa: E402
 from records.models import Concern, Household, Visit  # noqa: E402
 from storage.repository import Area  # noqa: E402
 
@@ -172,7 +175,8 @@ def measure_typing(ui, field: str, text: str, selector: str, expected: str) -> f
     return result
 
 
-def browser_timings(app_url: str, repeat: int, village_queries: list[tuple[str, str]]) -> dict[str, float]:
+def browser_timings(app_url: str, repeat: int, village_queries: list[tuple[str, str]], meetings: dict
+                    ) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     from tests.ui.harness import Ui, launch_browser
@@ -218,19 +222,22 @@ def browser_timings(app_url: str, repeat: int, village_queries: list[tuple[str, 
             for query, expected in village_queries:
                 out["village"].append(measure_typing(ui, "village-filter", query, test_id("village-match-0"),
                                                      expected) / 1000)
+            meeting_figures = ui_meetings.browser_timings(ui, repeat, meetings["first_row"], meetings["forum_id"],
+                                                          WATCH_JS)
             ui.close()
         finally:
             browser.close()
     return {"first_interactive_s": round(statistics.median(out["first"]), 2),
             "first_interactive_cold_s": round(out["first"][0], 2),
             "list_first_render_ms_10k": median_ms(out["list"]), "search_ms_10k": median_ms(out["search"]),
-            "village_filter_ms": median_ms(out["village"])}
+            "village_filter_ms": median_ms(out["village"]), **meeting_figures}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one round of each measurement (about a minute)")
     parser.add_argument("--households", type=int, default=10_000)
+    parser.add_argument("--meetings", type=int, default=2_000)
     args = parser.parse_args()
     repeat = 1 if args.quick else 5
 
@@ -246,14 +253,18 @@ def main() -> int:
         villages, source = seed(data_dir, args.households)
         print(f"seeded {args.households:,} households, {villages:,} villages ({source}) "
               f"in {time.perf_counter() - t:.1f} s", flush=True)
+        ui_meetings.seed_meetings(data_dir, args.meetings)
         service = service_timings(data_dir, repeat)
+        meetings = ui_meetings.service_timings(data_dir, repeat)
         with running_app(None, data_dir, env={"PHUM_AUTOSYNC": "0"}) as app:
-            browser = browser_timings(app.url, repeat, service.pop("queries"))
+            browser = browser_timings(app.url, repeat, service.pop("queries"), meetings)
             app.assert_clean()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    result = {**browser, **service, "households": args.households, "villages": villages,
+    result = {**browser, **service, "schedule_vm_ms": meetings["schedule_vm_ms"],
+              "forum_concern_saved_ms": meetings["forum_concern_saved_ms"], "households": args.households,
+              "villages": villages, "meetings": args.meetings, "schedule_rows": meetings["schedule_rows"],
               "rounds": repeat}
     rows = [
         ("page load → first interactive", f"{browser['first_interactive_s']} s", "≤ 2.5 s", ""),
@@ -263,6 +274,10 @@ def main() -> int:
         ("search response, 10k", f"{browser['search_ms_10k']} ms", "≤ 100 ms", f"view-model {service['search_vm_ms']} ms"),
         (f"village filter, {villages:,} villages", f"{browser['village_filter_ms']} ms", "≤ 50 ms",
          f"view-model {service['village_filter_vm_ms']} ms"),
+        (f"schedule first render, {args.meetings:,} mtgs", f"{browser['schedule_first_render_ms_2k']} ms", "",
+         f"view-model {meetings['schedule_vm_ms']} ms, {meetings['schedule_rows']} rows in {meetings['quarter']}"),
+        ("forum concern: tap → shown", f"{browser['forum_concern_tap_to_shown_ms']} ms", "",
+         f"save (fsync) {meetings['forum_concern_saved_ms']} ms"),
     ]
     print(f"{'measure':38} {'median':>11} {'target':>9}  in the app alone")
     for name, value, target, note in rows:

@@ -60,6 +60,36 @@ ERROR_CODES: dict[str, str] = {
     "escalation_summary_required": "Say what was tried locally, who was urged, why it could not be solved "
                                    "and what is asked of the level above.",
     "escalation_not_escalating": "A summary for the level above goes only with a move to escalated.",
+    # ---- concerns raised at forums and meetings (issue 10)
+    "concern_visit_required": "A concern from a household visit names its household and visit.",
+    "concern_meeting_required": "A concern from a forum or meeting names the meeting.",
+    "concern_link_required": "Link the concern to a household or a meeting.",
+    "concern_raised_by_required": "Say who raised it, or mark it anonymous.",
+    "concern_anonymous_named": "An anonymous concern has no name.",
+    # ---- meetings (issue 10, records/meetings.py)
+    "meeting_title_empty": "Give the meeting a title.",
+    "meeting_area_level": "The area code does not match the meeting's level ({length} digits).",
+    "meeting_agenda_minutes_invalid": "Planned minutes are between 1 and {max}.",
+    "meeting_invitation_area_outside": "An invited working group is inside the meeting's area.",
+    "meeting_invitation_duplicate": "{name} is already invited.",
+    "meeting_count_invalid": "Enter a number of people from 0 to 100,000.",
+    "meeting_women_over_total": "More women than people in all.",
+    "meeting_postponed_date_required": "Give the new date of the postponed meeting.",
+    "meeting_postponed_not_later": "The new date is after the planned date.",
+    "meeting_cancel_reason_required": "Say why the meeting is cancelled.",
+    "meeting_held_date_required": "Give the day the meeting was held.",
+    "meeting_not_held": "Mark the meeting held first.",
+    "meeting_not_closed": "Closed minutes say who closed them and when.",
+    "meeting_status_transition": "A held or cancelled meeting keeps its status.",
+    "meeting_minutes_closed": "The minutes are closed: add a correction instead.",
+    "meeting_addendum_before_close": "Corrections are added after the minutes are closed.",
+    "meeting_addendum_empty": "Write the correction.",
+    "meeting_decision_text_empty": "Write the decision.",
+    "meeting_decision_owner_required": "Name who is responsible for the decision.",
+    "meeting_decision_done_date_required": "Give the day it was done.",
+    "meeting_decision_drop_reason_required": "Say why it was dropped.",
+    "meeting_target_invalid": "A yearly target is 12 or 24 meetings.",
+    "meeting_time_invalid": "Enter a time like 08:30.",
 }
 
 MAX_NAME = 120
@@ -247,6 +277,23 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         "escalation_level_required": "escalation",
         "escalation_summary_required": "escalation",
         "escalation_not_escalating": "escalation",
+        # ---- meetings and forum concerns (issue 10)
+        "concern_visit_required": "visit_id",
+        "concern_meeting_required": "meeting_id",
+        "concern_link_required": "household_id",
+        "concern_raised_by_required": "raised_by",
+        "concern_anonymous_named": "raised_by",
+        "meeting_area_level": "area_code",
+        "meeting_invitation_area_outside": "invitations",
+        "meeting_invitation_duplicate": "invitations",
+        "meeting_postponed_date_required": "postponed_to",
+        "meeting_postponed_not_later": "postponed_to",
+        "meeting_cancel_reason_required": "cancel_reason",
+        "meeting_held_date_required": "held_on",
+        "meeting_not_held": "status",
+        "meeting_not_closed": "minutes_closed_by",
+        "meeting_women_over_total": "public_women",
+        "meeting_addendum_before_close": "addenda",
     }
     out: dict[str, str] = {}
     for err in exc.errors():

@@ -91,6 +91,13 @@ class ConcernCategory(str, Enum):
     other = "other"
 
 
+class ConcernSource(str, Enum):
+    household_visit = "household_visit"
+    public_forum = "public_forum"
+    meeting = "meeting"
+    other = "other"
+
+
 class Priority(str, Enum):
     low = "low"
     normal = "normal"
@@ -351,8 +358,9 @@ class StatusChange(BaseModel):
 class Concern(Record):
     kind: ClassVar[str] = "concern"
 
-    household_id: RecordId
-    visit_id: RecordId
+    # A concern raised at a forum or meeting may name no household and has no visit (see _links).
+    household_id: Optional[RecordId] = None
+    visit_id: Optional[RecordId] = None
     category: ConcernCategory
     description: FreeText
     priority: Priority = Priority.normal
@@ -370,6 +378,37 @@ class Concern(Record):
     @model_serializer(mode="wrap")
     def _without_unset_followup(self, handler):
         return drop_unset(handler(self), self.FOLLOWUP_FIELDS)
+
+    # ---- where it was raised (issue 10: forums and meetings); existing concerns read as household visits
+    source: ConcernSource = ConcernSource.household_visit
+    meeting_id: Optional[RecordId] = None
+    raised_by: Optional[str] = None  # a name; None with ``anonymous`` for someone who gave none
+    anonymous: bool = False
+
+    @field_validator("raised_by", mode="before")
+    @classmethod
+    def _raised_by(cls, value: Any) -> Optional[str]:
+        if value is None or not clean_text(str(value)):
+            return None
+        return _name(value)
+
+    @model_validator(mode="after")
+    def _links(self) -> "Concern":
+        """A household visit's concern names its household and visit; a forum's or meeting's, the meeting."""
+        if self.visit_id is not None and self.household_id is None:
+            raise problem("concern_visit_required")
+        if self.source == ConcernSource.household_visit and (self.visit_id is None or self.household_id is None):
+            raise problem("concern_visit_required")
+        if self.source in (ConcernSource.public_forum, ConcernSource.meeting) and self.meeting_id is None:
+            raise problem("concern_meeting_required")
+        if self.source == ConcernSource.other and self.household_id is None and self.meeting_id is None:
+            raise problem("concern_link_required")
+        if self.anonymous and self.raised_by:
+            raise problem("concern_anonymous_named")
+        if self.meeting_id is not None and not self.anonymous and not self.raised_by:
+            raise problem("concern_raised_by_required")
+        return self
+    # ---- end of issue 10's block
 
     @field_validator("description")
     @classmethod
@@ -480,3 +519,7 @@ def _invalid(code: str, field_name: str, value: Any) -> ValidationError:
 
 
 RECORD_TYPES: dict[str, type[Record]] = {"household": Household, "visit": Visit, "concern": Concern}
+
+# The meeting record lives in its own module and adds itself to RECORD_TYPES; imported last, so
+# that any import of the records kernel knows every record type.
+import records.meetings  # noqa: E402,F401

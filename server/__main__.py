@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     command("list-due-days", "the due-date table devices pull (defaults and overrides)")
 
     export = command("export", "write the records (latest state) as CSV")
-    export.add_argument("--type", choices=["household", "visit", "concern"],
+    export.add_argument("--type", choices=["household", "visit", "meeting", "concern"],
                         help="one type with its fields as columns; default: every type, data as JSON")
     export.add_argument("--area", default="", help="only records in this area code")
     export.add_argument("--out", type=Path, help="file to write; default: standard output")

@@ -26,6 +26,7 @@ from typing import Any, Optional
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from records.areas import parents
 from records.ids import canonical_id
 from records.models import Record, utcnow
 from server.auth import Actor
@@ -34,10 +35,11 @@ from server.push_rules import Answer, Caller, Facts, Prepared, Rejected, Stored,
 from server.institutions import InstitutionIds
 from server.reference import VillageCodes
 from server.schemas import PushRecord
-from server.tables import AREA_LEVELS, AuditEntry, ConflictRevision, RecordRow, area_columns
+from server.tables import AREA_LEVELS, AuditEntry, ConflictRevision, MeetingInvite, RecordRow, area_columns
 
-TYPE_ORDER = {"household": 0, "visit": 1, "concern": 2}
-_PARENTS = {"household": (), "visit": ("household_id",), "concern": ("household_id", "visit_id")}
+TYPE_ORDER = {"household": 0, "visit": 1, "meeting": 2, "concern": 3}
+_PARENTS = {"household": (), "visit": ("household_id",), "meeting": (),
+            "concern": ("household_id", "visit_id", "meeting_id")}
 
 _RECORDS = RecordRow.__table__
 _INSERT_RECORD = _RECORDS.insert()
@@ -50,6 +52,9 @@ _INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_CONFLICT = ConflictRevision.__table__.insert()
 _RETRIES = 5  # a batch decided again after losing a race for a new id or a deadlock; more is a real fault
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+_INVITES = MeetingInvite.__table__
+_DELETE_INVITES = _INVITES.delete().where(_INVITES.c.record_id == bindparam("b_record_id"))
+_INSERT_INVITE = _INVITES.insert()
 # Without the record's JSON: only a conflict answer and a concern's status check need it (read then).
 _COLUMNS = (RecordRow.id, RecordRow.type, RecordRow.village_code, RecordRow.household_id, RecordRow.server_rev,
             RecordRow.rev, RecordRow.base_rev, RecordRow.device_id, RecordRow.content_hash)
@@ -95,7 +100,8 @@ class _Batch:
     def prefetch(self, items: list[PushRecord]) -> None:
         ids: set[str] = set()
         for item in items:
-            for value in (item.id, item.data.get("household_id"), item.data.get("visit_id")):
+            for value in (item.id, item.data.get("household_id"), item.data.get("visit_id"),
+                          item.data.get("meeting_id")):
                 norm = None if value is None else canonical_id(value)
                 if norm:
                     ids.add(norm)
@@ -138,11 +144,12 @@ class _Batch:
         existing = self.get(model.id)
         facts = Facts(
             item=item, model=model, digest=digest, caller=self.caller, existing=existing,
-            household=self.get(model.household_id) if model.kind != "household" else None,
-            visit=self.get(model.visit_id) if model.kind == "concern" else None, gazetteer=self.villages,
+            household=self._parent(model, "household_id"), visit=self._parent(model, "visit_id"),
+            meeting=self._parent(model, "meeting_id"), gazetteer=self.villages,
             institutions=self.institutions if getattr(model, "institution_id", None) else None,
             accepted_before=lambda: self._accepted_before(model.id, digest),
-            status_before=lambda: self.data(existing).get("status"))
+            status_before=lambda: self.data(existing).get("status"),
+            stored_data=lambda: self.data(existing) if existing is not None else None)
         verdict = decide(facts)
         if verdict.answer is Answer.accepted:
             return self._accept(index, item, model, text, digest, verdict.village_code, verdict.household_id,
@@ -151,6 +158,13 @@ class _Batch:
             return self._conflict(index, item, model, text, digest, existing, verdict)
         return _result(item, verdict.answer.value, server_rev=verdict.server_rev, code=verdict.code,
                        field=verdict.field, reason=verdict.reason)
+
+    def _parent(self, model: Record, name: str) -> Optional[Stored]:
+        """The stored row a record names in ``name`` (household_id, visit_id, meeting_id), if it names one."""
+        if model.kind == "household" or name not in _PARENTS[model.kind]:
+            return None
+        value = getattr(model, name, None)
+        return self.get(value) if value else None
 
     def _accepted_before(self, record_id: str, digest: str) -> Optional[int]:
         """The server rev an earlier accepted version with this content got, if any."""
@@ -182,6 +196,8 @@ class _Batch:
                                                        seq)))
         if existing is not None and existing.type == "household" and existing.village_code != village:
             queued.rows += self._move_children(model.id, village)
+        if model.kind == "meeting":
+            queued.rows += _invite_rows(model.id, model.invited_areas)
         self.queue.append(queued)
         self.accepted_now[(model.id, digest)] = server_rev
         self.cache[model.id] = Stored(model.id, item.type, village, household_id, server_rev, model.rev,
@@ -237,7 +253,7 @@ class _Batch:
         rows = [row for queued in self.queue for row in queued.rows]
         # Same statement, consecutive after a stable sort by statement kind: inserts before updates of a record.
         order = {id(_INSERT_RECORD): 0, id(_UPDATE_RECORD): 1, id(_MOVE_CHILD): 2, id(_INSERT_AUDIT): 3,
-                 id(_INSERT_CONFLICT): 4}
+                 id(_INSERT_CONFLICT): 4, id(_DELETE_INVITES): 5, id(_INSERT_INVITE): 6}
         rows.sort(key=lambda row: order[id(row[0])])
         try:
             with self.c.begin_nested():
@@ -250,7 +266,7 @@ class _Batch:
         for queued in self.queue:
             item = items[queued.index]
             try:
-                for name, needed in zip(("household", "visit"), queued.needs):
+                for name, needed in zip(("household", "visit", "meeting"), queued.needs):
                     if needed in failed:
                         raise Rejected(f"{name}_missing", f"{name}_id",
                                        f"The {name} this record belongs to could not be stored.")
@@ -264,6 +280,13 @@ class _Batch:
             except Rejected as r:
                 failed.add(queued.record_id)
                 results[queued.index] = _result(item, "rejected", code=r.code, field=r.field, reason=r.reason)
+
+
+def _invite_rows(meeting_id: str, areas: list[str]) -> list[tuple[Any, dict]]:
+    """The meeting's invited areas and their parents: server/pull.py finds it by the caller's area code."""
+    codes = sorted({code for area in areas for code in parents(area)})
+    return [(_DELETE_INVITES, {"b_record_id": meeting_id})] + [
+        (_INSERT_INVITE, {"record_id": meeting_id, "area_code": code}) for code in codes]
 
 
 def push(db: Database, actor: Actor, items: list[PushRecord], villages: VillageCodes,

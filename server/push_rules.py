@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from records.areas import covers
 from records.ids import canonical_id
+from records.meetings import edit_problem
 from records.models import ERROR_CODES, RECORD_TYPES, ConcernStatus, Record, field_errors
 from records.roles import may_set_status
 from server.schemas import PushRecord
@@ -34,8 +35,8 @@ class Stored(NamedTuple):
 
     id: str
     type: str
-    village_code: str
-    household_id: str
+    village_code: str  # a meeting's: its area code (2, 4, 6 or 8 digits)
+    household_id: str  # a meeting's: its own id; a concern raised at one: the meeting's id
     server_rev: int
     rev: int
     base_rev: Optional[int]
@@ -91,10 +92,12 @@ class Facts:
     existing: Optional[Stored] = None  # the server's row with the record's id
     household: Optional[Stored] = None  # the row with the visit's or concern's household_id
     visit: Optional[Stored] = None  # the row with the concern's visit_id
+    meeting: Optional[Stored] = None  # the row with the concern's meeting_id
     gazetteer: Optional[frozenset[str]] = None  # the village codes the server knows; None: none loaded
     institutions: Optional[frozenset[str]] = None  # ids of the institutions the server lists; None: not checked
     accepted_before: Callable[[], Optional[int]] = _no_answer  # server rev an earlier accepted equal content got
     status_before: Callable[[], Optional[str]] = _no_answer  # the stored concern's status
+    stored_data: Callable[[], Optional[dict]] = _no_answer  # the stored record's wire form (a meeting's rules)
 
 
 TEXT_INVALID = "text_invalid"
@@ -108,7 +111,9 @@ def first_problem(exc: ValidationError) -> Rejected:
     if code == "string_unicode":  # pydantic's word for a lone surrogate in a constrained string
         code = TEXT_INVALID
     message = next((e["msg"] for e in exc.errors() if e["loc"] and str(e["loc"][0]) == field_name), None)
-    reason = ERROR_CODES.get(code) or message or exc.errors()[0]["msg"]
+    # A rule's own message has its values filled in ("… (6 digits)"); the code's text is the template.
+    filled = next((e["msg"] for e in exc.errors() if e["type"] == code), None)
+    reason = filled or ERROR_CODES.get(code) or message or exc.errors()[0]["msg"]
     return Rejected(code, None if field_name == "__all__" else field_name, reason)
 
 
@@ -183,7 +188,7 @@ def _decide(f: Facts) -> Verdict:
     model, existing = f.model, f.existing
     # Another area's records are answered as if they did not exist, and the answers name no village or
     # type: a parent there is "missing"; an id held there is outside_area like a household pushed there.
-    outside = "village_code" if model.kind == "household" else "household_id"
+    outside = {"household": "village_code", "meeting": "area_code"}.get(model.kind, "household_id")
     if existing is not None and not f.caller.covers(existing.village_code):
         raise Rejected("outside_area", outside, OUTSIDE_AREA_REASON)
     if existing is not None and existing.type != f.item.type:
@@ -203,6 +208,12 @@ def _decide(f: Facts) -> Verdict:
         # The rev this content got, not the current one: the device's copy is based on that, and a
         # pull brings the newer version (or an edit based on the old rev is a conflict, not a loss).
         return Verdict(Answer.duplicate, server_rev=accepted_as)
+    if model.kind == "meeting":
+        # Whatever the base: closed minutes and a final status are not changed by a push (docs "Meetings").
+        broken = edit_problem(f.stored_data() or {}, model.wire())
+        if broken is not None:
+            code, field_name = broken
+            raise Rejected(code, field_name, ERROR_CODES[code])
     if f.item.base_rev == existing.server_rev or continues_edit(f):
         return accepted
     return Verdict(Answer.conflict, server_rev=existing.server_rev, code="conflict",
@@ -225,11 +236,18 @@ def _place(f: Facts) -> tuple[str, str]:
             raise Rejected("village_code_invalid", "village_code",
                            f"Village code {model.village_code} is not in the server's gazetteer.")
         return model.village_code, model.id
+    if model.kind == "meeting":
+        if model.level.value == "village" and f.gazetteer is not None and model.area_code not in f.gazetteer:
+            raise Rejected("village_code_invalid", "area_code",
+                           f"Village code {model.area_code} is not in the server's gazetteer.")
+        return model.area_code, model.id
+    if model.kind == "concern" and model.meeting_id is not None:
+        return _place_at_meeting(f)
     household = f.household
     if household is None or household.type != "household" or not f.caller.covers(household.village_code):
         raise Rejected("household_missing", "household_id",
                        f"The server has no household {model.household_id}; send it first.")
-    if model.kind == "concern":
+    if model.kind == "concern" and model.visit_id is not None:
         visit = f.visit
         if (visit is None or visit.type != "visit" or visit.household_id != model.household_id
                 or not f.caller.covers(visit.village_code)):
@@ -237,6 +255,20 @@ def _place(f: Facts) -> tuple[str, str]:
                            f"The server has no visit {model.visit_id} of household {model.household_id}; "
                            "send it first.")
     return household.village_code, household.id
+
+
+def _place_at_meeting(f: Facts) -> tuple[str, str]:
+    """A concern raised at a forum or meeting lives where the meeting does; a household it names must exist."""
+    model, meeting = f.model, f.meeting
+    if meeting is None or meeting.type != "meeting" or not f.caller.covers(meeting.village_code):
+        raise Rejected("meeting_missing", "meeting_id",
+                       f"The server has no meeting {model.meeting_id}; send it first.")
+    household = f.household
+    if model.household_id is not None and (household is None or household.type != "household"
+                                           or not f.caller.covers(household.village_code)):
+        raise Rejected("household_missing", "household_id",
+                       f"The server has no household {model.household_id}; send it first.")
+    return meeting.village_code, meeting.id
 
 
 def _check_role(f: Facts) -> None:

@@ -93,7 +93,7 @@ class PushResponse(BaseModel):
 
 
 class Change(BaseModel):
-    type: Literal["household", "visit", "concern"]
+    type: Literal["household", "visit", "meeting", "concern"]
     id: str
     server_rev: int
     data: dict[str, Any]

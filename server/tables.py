@@ -9,7 +9,7 @@ from sqlalchemy import and_, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from records.areas import is_code, level_of, parent_code
+from records.areas import CODE_LENGTH, is_code, level_of, parent_code
 from records.models import utcnow
 
 # The levels a caller's area can be; each has its own code column on records, compared with `=`.
@@ -126,8 +126,10 @@ class RecordRow(Base):
 
 
 def area_columns(village_code: str) -> dict[str, str]:
-    """The stored area columns of a record in this village; every write of village_code writes these too."""
-    return {f"{level}_code": parent_code(village_code, level) for level in AREA_LEVELS}
+    """The stored area columns of a record in this village (or area: a meeting's), "" for the levels below
+    the area's own; every write of village_code writes these too."""
+    return {f"{level}_code": parent_code(village_code, level) if len(village_code) >= CODE_LENGTH[level] else ""
+            for level in AREA_LEVELS}
 
 
 def _area_column(area_code: str):
@@ -158,6 +160,16 @@ def area_after(area_code: str, after: int, upto: Optional[int] = None) -> tuple[
     column = _area_column(area_code)
     upper = column <= area_code if upto is None else tuple_(column, RecordRow.seq) <= (area_code, upto)
     return and_(tuple_(column, RecordRow.seq) > (area_code, after), upper), (column, RecordRow.seq)
+
+
+class MeetingInvite(Base):
+    """An area a meeting invites, or a parent of one: a pull of the caller's area finds by equality
+    the meetings that invite it or an area inside it (docs/sync-protocol.md "Meetings")."""
+
+    __tablename__ = "meeting_invites"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    __table_args__ = (Index("ix_meeting_invites_area", "area_code", "record_id"),)
 
 
 class ConflictRevision(Base):

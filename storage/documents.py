@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, ClassVar, Iterable, Optional, Protocol
 
+from records.meetings import Meeting
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit, utcnow
 from storage.journal import Op, apply_ops
 from storage.followup_index import FollowupFacts, FollowupIndex, FollowupPage, Key
@@ -31,6 +33,7 @@ from storage.repository import (
     REPAIR_PENDING_KEY,
     GazetteerInfo,
     HouseholdRepository,
+    MeetingRepository,
     MetaRepository,
     RecordRepository,
     RecoveryReport,
@@ -120,6 +123,10 @@ class DocRecords(RecordRepository):
         wanted = {SyncState(s).value for s in states}
         return [i for i, d in list(self.docs.items()) if d["sync_state"] in wanted]
 
+    def state_counts(self) -> dict[SyncState, int]:
+        counted = Counter(d["sync_state"] for d in list(self.docs.values()))  # one pass, not one per state
+        return {state: counted.get(state.value, 0) for state in SyncState}
+
     def _records(self, ids: Iterable[str]) -> list:
         docs = self.docs
         return [self.model.from_doc(docs[i]) for i in ids if i in docs]
@@ -175,6 +182,7 @@ class DocConcerns(DocRecords, ConcernRepository):
     def __init__(self, tables: Tables) -> None:
         self._by_household = _Grouping()
         self._by_visit = _Grouping()
+        self._by_meeting = _Grouping()
         self._unresolved = _Grouping()  # household id, or None once resolved
         self._followup = FollowupIndex()
         super().__init__(tables)
@@ -182,6 +190,7 @@ class DocConcerns(DocRecords, ConcernRepository):
     def _index(self, record_id: str, doc: dict[str, Any]) -> None:
         self._by_household.put(record_id, doc["household_id"])
         self._by_visit.put(record_id, doc["visit_id"])
+        self._by_meeting.put(record_id, doc.get("meeting_id"))
         resolved = doc["status"] == ConcernStatus.resolved.value
         self._unresolved.put(record_id, None if resolved else doc["household_id"])
         self._followup.put(record_id, doc)
@@ -216,14 +225,16 @@ class DocConcerns(DocRecords, ConcernRepository):
         statuses: Iterable[ConcernStatus] = (),
         categories: Iterable[ConcernCategory] = (),
         household_ids: Optional[set[str]] = None,
+        meeting_ids: Optional[set[str]] = None,
     ) -> list[Concern]:
         st = {ConcernStatus(s).value for s in statuses}
         cat = {ConcernCategory(c).value for c in categories}
         docs = self.docs
-        if household_ids is None:
+        if household_ids is None and meeting_ids is None:
             candidates: Iterable[str] = list(docs)
         else:
-            candidates = {i for h in household_ids for i in self._by_household.ids(h)}
+            candidates = {i for h in household_ids or () for i in self._by_household.ids(h)}
+            candidates |= {i for m in meeting_ids or () for i in self._by_meeting.ids(m)}
         ids = [
             i for i in candidates
             if (d := docs.get(i)) is not None and (not st or d["status"] in st) and (not cat or d["category"] in cat)
@@ -234,6 +245,38 @@ class DocConcerns(DocRecords, ConcernRepository):
         counts = self._unresolved.counts()
         counts.pop(None, None)
         return counts
+
+    def for_meeting(self, meeting_id: str) -> list[Concern]:
+        return _newest_first(self._records(self._by_meeting.ids(meeting_id)))
+
+
+class DocMeetings(DocRecords, MeetingRepository):
+    table = "meetings"
+
+    def __init__(self, tables: Tables) -> None:
+        self._by_month = _Grouping()  # "YYYY-MM" of the planned day: a quarter's schedule reads three
+        super().__init__(tables)
+
+    def _index(self, record_id: str, doc: dict[str, Any]) -> None:
+        self._by_month.put(record_id, doc["planned_on"][:7])
+
+    def planned_between(self, first: date, last: date, *, area_code: str = "") -> list[Meeting]:
+        months, day = [], first.replace(day=1)
+        while day <= last:
+            months.append(day.isoformat()[:7])
+            day = (day + timedelta(days=32)).replace(day=1)
+        lo, hi, docs = first.isoformat(), last.isoformat(), self.docs
+        ids = [i for month in months for i in self._by_month.ids(month)
+               if (d := docs.get(i)) is not None and lo <= d["planned_on"] <= hi
+               and d["area_code"].startswith(area_code)]
+        return sorted(self._records(ids), key=lambda m: (m.planned_on, m.planned_time or time.min, m.title))
+
+    def latest_in(self, area_code: str, *, before: Optional[date] = None) -> Optional[Meeting]:
+        limit = before.isoformat() if before else "9999"
+        docs = [d for d in list(self.docs.values()) if d["area_code"] == area_code and d["planned_on"] < limit]
+        if not docs:
+            return None
+        return Meeting.from_doc(max(docs, key=lambda d: (d["planned_on"], d["created_at"])))
 
 
 def _newest_first(concerns: list[Concern]) -> list[Concern]:
@@ -376,6 +419,7 @@ class DocStore(Store):
         self.households = DocHouseholds(records)
         self.visits = DocVisits(records)
         self.concerns = DocConcerns(records)
+        self.meetings = DocMeetings(records)
         self.meta = DocMeta(records)
         self.conflicts = DocConflicts(records)
         self.drafts = DocDrafts(records)

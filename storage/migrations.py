@@ -33,28 +33,40 @@ def _initial(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
     return []  # the first schema: households, visits, concerns, meta, conflicts as records.models dumps them
 
 
+# What a concern saved before forums and meetings existed reads as (issue 10): raised at a household visit.
+CONCERN_SOURCE_DEFAULTS: dict[str, Any] = {"source": "household_visit", "meeting_id": None, "raised_by": None,
+                                           "anonymous": False}
+
+
+def _concern_source(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
+    """Every stored concern gets the fields of where it was raised: a household visit, by nobody named."""
+    return [["put", "concerns", key, {**CONCERN_SOURCE_DEFAULTS, **doc}]
+            for key, doc in table("concerns").items() if not CONCERN_SOURCE_DEFAULTS.keys() <= doc.keys()]
+
+
 # The due days of issue 11 as they were when this migration was written (frozen: later defaults may differ).
-_DUE_DAYS_0002 = {"urgent": 3, "high": 7, "normal": 30, "low": 60}
+_DUE_DAYS_0003 = {"urgent": 3, "high": 7, "normal": 30, "low": 60}
 
 
 def _concern_due_dates(table: Callable[[str], Mapping[str, Any]]) -> list[Op]:
     """Concerns saved before due dates get one: the day they were raised + their priority's days.
 
-    The server's migration 0004 gives its copies the same date, so a synced concern stays equal on both.
+    The server's migration 0005 gives its copies the same date, so a synced concern stays equal on both.
     """
     ops: list[Op] = []
     for key, doc in table("concerns").items():
         if doc.get("due_on") or "created_at" not in doc:
             continue
         raised = date.fromisoformat(str(doc["created_at"])[:10])
-        days = _DUE_DAYS_0002.get(str(doc.get("priority") or "normal"), _DUE_DAYS_0002["normal"])
+        days = _DUE_DAYS_0003.get(str(doc.get("priority") or "normal"), _DUE_DAYS_0003["normal"])
         ops.append(["put", "concerns", key, {**doc, "due_on": (raised + timedelta(days=days)).isoformat()}])
     return ops
 
 
 MIGRATIONS: list[Migration] = [
     Migration("0001_initial", _initial),
-    Migration("0002_concern_due_dates", _concern_due_dates),
+    Migration("0002_concern_source", _concern_source),
+    Migration("0003_concern_due_dates", _concern_due_dates),
 ]
 
 

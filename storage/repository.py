@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, Iterable, Optional, TypeVar
 
+from records.meetings import Meeting
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit
 from storage.followup_index import FollowupFacts, FollowupPage, Key
 
@@ -147,6 +148,10 @@ class RecordRepository(ABC, Generic[R]):
     def in_state(self, *states: SyncState) -> list[R]:
         return [self.get(i) for i in self.ids_in_state(*states)]
 
+    def state_counts(self) -> dict[SyncState, int]:
+        """How many records are in each sync state (the pending badge asks after every save)."""
+        return {state: len(self.ids_in_state(state)) for state in SyncState}
+
 
 class HouseholdRepository(RecordRepository[Household]):
     model = Household
@@ -204,8 +209,10 @@ class ConcernRepository(RecordRepository[Concern]):
         statuses: Iterable[ConcernStatus] = (),
         categories: Iterable[ConcernCategory] = (),
         household_ids: Optional[set[str]] = None,
+        meeting_ids: Optional[set[str]] = None,
     ) -> list[Concern]:
-        """Concerns matching every given filter (empty = any), newest first."""
+        """Concerns matching every given filter (empty = any), newest first. ``household_ids`` and
+        ``meeting_ids`` (None = not that filter) together: the concerns of those households or meetings."""
 
     @abstractmethod
     def open_counts(self) -> dict[str, int]:
@@ -227,6 +234,23 @@ class ConcernRepository(RecordRepository[Concern]):
     @abstractmethod
     def escalated_ids(self, household_ids: Optional[Iterable[str]] = None) -> list[str]:
         """Ids of the escalated concerns (of these households)."""
+
+    @abstractmethod
+    def for_meeting(self, meeting_id: str) -> list[Concern]:
+        """Concerns raised at one forum or meeting, newest first."""
+
+
+class MeetingRepository(RecordRepository[Meeting]):
+    model = Meeting
+
+    @abstractmethod
+    def planned_between(self, first: date, last: date, *, area_code: str = "") -> list[Meeting]:
+        """Meetings planned from ``first`` to ``last`` (days included) in ``area_code`` or areas inside
+        it ("" = any), by planned day and time."""
+
+    @abstractmethod
+    def latest_in(self, area_code: str, *, before: Optional[date] = None) -> Optional[Meeting]:
+        """The meeting of exactly this area planned last (before ``before`` when given), or None."""
 
 
 class AreaRepository(ABC):
@@ -313,6 +337,7 @@ class Store(ABC):
     households: HouseholdRepository
     visits: VisitRepository
     concerns: ConcernRepository
+    meetings: MeetingRepository
     areas: AreaRepository
     meta: MetaRepository
     conflicts: ConflictRepository
@@ -375,7 +400,8 @@ class Store(ABC):
 
     def repository_for(self, record: Record | type[Record] | str) -> RecordRepository:
         kind = record if isinstance(record, str) else record.kind
-        return {"household": self.households, "visit": self.visits, "concern": self.concerns}[kind]
+        return {"household": self.households, "visit": self.visits, "concern": self.concerns,
+                "meeting": self.meetings}[kind]
 
     def close(self) -> None:
         pass

@@ -22,13 +22,13 @@ from sync.report import Outcome
 
 Sendable = Union[Record, SyncCopy]
 
-# The server handles households, then visits, then concerns; sending in that order means
-# a record's household is always in the same batch or an earlier one.
-TYPE_ORDER = ("household", "visit", "concern")
+# The server handles households, then visits, then meetings, then concerns; sending in that order
+# means a record's household (a concern's meeting) is always in the same batch or an earlier one.
+TYPE_ORDER = ("household", "visit", "meeting", "concern")
 DEFAULT_BATCH_SIZE = 500  # the most the server takes: fewer round trips on slow links, fewer fsyncs
 MAX_BATCH_SIZE = 500  # the server's limit (413 batch_too_large above it)
 # Answers that mean "send me again later", not "this record is wrong".
-WAIT_FOR_PARENT = frozenset({"household_missing", "visit_missing"})
+WAIT_FOR_PARENT = frozenset({"household_missing", "visit_missing", "meeting_missing"})
 UNSYNCED = (SyncState.pending, SyncState.sending, SyncState.rejected)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from records.models import SyncState
 from storage.repository import Store
 
+RECORD_KINDS = ("household", "visit", "meeting", "concern")  # sync/decisions.py TYPE_ORDER, without importing it
+
 
 @dataclass(frozen=True)
 class OutboxCounts:
@@ -34,16 +36,16 @@ class OutboxCounts:
 
 def outbox_counts(store: Store) -> OutboxCounts:
     pending, rejected, conflict = {}, {}, {}
-    for kind in ("household", "visit", "concern"):
-        repo = store.repository_for(kind)
-        pending[kind] = len(repo.ids_in_state(SyncState.pending, SyncState.sending))
-        rejected[kind] = len(repo.ids_in_state(SyncState.rejected))
-        conflict[kind] = len(repo.ids_in_state(SyncState.conflict))
+    for kind in RECORD_KINDS:
+        counts = store.repository_for(kind).state_counts()
+        pending[kind] = counts[SyncState.pending] + counts[SyncState.sending]
+        rejected[kind] = counts[SyncState.rejected]
+        conflict[kind] = counts[SyncState.conflict]
     return OutboxCounts(pending, rejected, conflict)
 
 
 def pending_ids(store: Store) -> frozenset[str]:
     ids: set[str] = set()
-    for kind in ("household", "visit", "concern"):
+    for kind in RECORD_KINDS:
         ids.update(store.repository_for(kind).ids_in_state(SyncState.pending, SyncState.sending))
     return frozenset(ids)

@@ -200,9 +200,11 @@ class ConcernsScreen(Screen):
         selected = self.vm.selected is not None and self.vm.selected.id == c.id
         place = self.vm.place(row)
         _, due = self.vm.due(tr, c)
+        where = row.head_name or row.meeting_title  # a forum concern may name no household
+        source = f"{tr(f'concern_source.{c.source.value}')} · " if row.meeting_id else ""
         return tid(f"concern-row-{index}", ft.ListTile(
-            title=ft.Text(f"{tr(f'category.{c.category.value}')} · {row.head_name}", weight=ft.FontWeight.W_600),
-            subtitle=ft.Text(f"{c.description}\n{place} · {tr.date(row.raised_on)} · {due}", max_lines=3,
+            title=ft.Text(f"{tr(f'category.{c.category.value}')} · {where}", weight=ft.FontWeight.W_600),
+            subtitle=ft.Text(f"{c.description}\n{source}{place} · {tr.date(row.raised_on)} · {due}", max_lines=3,
                              overflow=ft.TextOverflow.ELLIPSIS),
             trailing=chip(tr(f"status.{c.status.value}"), STATUS_COLORS[c.status.value]),
             selected=selected, on_click=lambda e, cid=c.id: self._open(cid), min_vertical_padding=6,
@@ -224,7 +226,22 @@ class ConcernsScreen(Screen):
                 self.detail.content = empty_state(ft.Icons.TOUCH_APP_OUTLINED, tr("concerns.pick_title"),
                                                   tr("concerns.pick_message"), identifier="concern-pick")
             return
-        household = self.env.deps.households.find(c.household_id)
+        household = self.env.deps.households.find(c.household_id) if c.household_id else None
+        meeting = self.env.deps.meetings.find(c.meeting_id) if c.meeting_id else None
+        raised_at = [labelled(tr("concern.source"), " · ".join(
+            x for x in (tr(f"concern_source.{c.source.value}"), meeting.title if meeting else "") if x))]
+        if c.meeting_id:
+            who = tr("meeting.anonymous") if c.anonymous else (c.raised_by or "")
+            answered = self.env.deps.meetings.decisions_answering(c)
+            raised_at += [ft.Text(tr("concern.raised_by_line", name=who)),
+                          *(tid(f"concern-decision-{n}", labelled(tr("concern.answered_by"), " · ".join(
+                              x for x in (d.text, d.owner_name, d.owner_institution,
+                                          tr.date(d.due_on) if d.due_on else "",
+                                          tr(f"decision_status.{d.status.value}")) if x)))
+                            for n, d in enumerate(answered)),
+                          ft.Row([ft.TextButton(tr("concern.open_meeting"), icon=ft.Icons.GROUPS_OUTLINED,
+                                                height=TOUCH, on_click=lambda e: self.env.go(f"/meetings/{c.meeting_id}"),
+                                                )])]
         self.info.content = ft.Column([
             ft.Row([ft.Text(tr(f"category.{c.category.value}"), theme_style=ft.TextThemeStyle.TITLE_LARGE,
                             expand=True), tid("concern-status", chip(tr(f"status.{c.status.value}"),
@@ -232,10 +249,12 @@ class ConcernsScreen(Screen):
             ft.Text(c.description),
             ft.Row([followup.due_chip(tr, vm, c, identifier="concern-due")]),
             labelled(tr("concern.priority"), tr(f"priority.{c.priority.value}")),
+            *raised_at,
             labelled(tr("concern.household"), household.head_name if household else "—"),
             labelled(tr("concern.referred_to"), vm.institution_name(c)),
             ft.Row([ft.TextButton(tr("concern.open_household"), icon=ft.Icons.HOME_OUTLINED, height=TOUCH,
-                                  on_click=lambda e: self.env.go(f"/households/{c.household_id}"))]),
+                                  on_click=lambda e: self.env.go(f"/households/{c.household_id}"))],
+                   visible=household is not None),
         ], spacing=8)
         self.change_box.content = self._change_form()
         self.feedback_box.content = followup.feedback_card(tr, vm, self._feedback)

@@ -13,10 +13,12 @@ from views.env import Env, Screen
 from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, locales, theme
 from views.widgets import icon_button, tid
 
-TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "sync": "/sync", "settings": "/settings"}
+TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "meetings": "/meetings", "sync": "/sync",
+              "settings": "/settings"}
 TAB_ICONS = {
     "households": (ft.Icons.HOME_OUTLINED, ft.Icons.HOME),
     "concerns": (ft.Icons.CAMPAIGN_OUTLINED, ft.Icons.CAMPAIGN),
+    "meetings": (ft.Icons.GROUPS_OUTLINED, ft.Icons.GROUPS),
     "sync": (ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC),
     "settings": (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
 }
@@ -24,6 +26,7 @@ TAB_ICONS = {
 
 def screen_for(env: Env, route: Route) -> Screen:
     from views import concerns, household_detail, household_form, households, settings, sync_screen, visit_form
+    from views import forum_concerns, meeting_detail, meetings
 
     factories: dict[str, Callable[[], Screen]] = {
         "households": lambda: households.HouseholdsScreen(env),
@@ -34,6 +37,11 @@ def screen_for(env: Env, route: Route) -> Screen:
         "visit_edit": lambda: visit_form.VisitFormScreen(env, route.household_id, route.visit_id),
         "concerns": lambda: concerns.ConcernsScreen(env, None),
         "concern": lambda: concerns.ConcernsScreen(env, route.concern_id),
+        "meetings": lambda: meetings.MeetingsScreen(env),
+        "meeting_new": lambda: meetings.PlanMeetingScreen(env),
+        "meeting_edit": lambda: meetings.PlanMeetingScreen(env, route.meeting_id),
+        "meeting": lambda: meeting_detail.MeetingDetailScreen(env, route.meeting_id),
+        "meeting_concerns": lambda: forum_concerns.ForumConcernsScreen(env, route.meeting_id),
         "sync": lambda: sync_screen.SyncScreen(env),
         "settings": lambda: settings.SettingsScreen(env),
     }

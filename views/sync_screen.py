@@ -12,11 +12,15 @@ from app.viewmodels.sync_screen import SyncScreenVM, fix_route
 from views.env import Env, Screen
 from views.theme import GAP, SYNC_COLORS
 from views.widgets import card, muted, primary_button, secondary_button, section_title, tid
+from records.meetings import MeetingStatus
 
 CONNECTION_ICONS = {"online": (ft.Icons.CLOUD_DONE, ft.Colors.GREEN_700),
                     "offline": (ft.Icons.CLOUD_OFF, ft.Colors.RED_700),
                     "unknown": (ft.Icons.CLOUD_QUEUE, ft.Colors.GREY_600),
                     "no_server": (ft.Icons.CLOUD_OFF, ft.Colors.GREY_600)}
+
+
+MEETING_STATES = frozenset(s.value for s in MeetingStatus)
 
 
 class SyncScreen(Screen):
@@ -194,10 +198,14 @@ class SyncScreen(Screen):
             return tr("common.yes") if value else tr("common.no")
         groups = {"vulnerabilities": "vulnerability", "visit_kind": "visit_kind", "category": "category",
                   "priority": "priority", "status": "status"}
+        if name == "status" and value in MEETING_STATES:  # a meeting's status, not a concern's
+            return tr(f"meeting_state.{value}")
         if name in groups:
             values = value if isinstance(value, list) else [value]
             return ", ".join(tr(f"{groups[name]}.{v}") for v in values)
-        if name in ("visited_on", "follow_up_on"):
+        if isinstance(value, list) and isinstance(value[0], dict):  # a meeting's invitations, agenda, decisions
+            return "; ".join(str(v.get("name") or v.get("title") or v.get("text") or "") for v in value)
+        if name in ("visited_on", "follow_up_on", "planned_on", "held_on", "postponed_to"):
             try:
                 return tr.date(date.fromisoformat(str(value)))
             except ValueError:

@@ -13,6 +13,7 @@ from app.services.edits import ChangedSinceOpened, OnSaved, SaveFailed, nothing_
 from storage.repository import Store
 from records.models import (ALLOWED_TRANSITIONS, Concern, ConcernCategory, ConcernStatus, Household, can_change_status,
                             field_errors, utcnow)
+from records.meetings import Meeting
 from records.roles import may_set_status
 
 
@@ -22,7 +23,9 @@ class ConcernRow:
     household_id: str
     head_name: str
     village_code: str
-    raised_on: date  # the day of the visit it was raised at (a paper form is typed days later)
+    raised_on: date  # the day of the visit (meeting) it was raised at (a paper form is typed days later)
+    meeting_id: str = ""  # raised at a forum or meeting: which one
+    meeting_title: str = ""
 
 
 class ConcernService:
@@ -44,15 +47,19 @@ class ConcernService:
     ) -> tuple[list[ConcernRow], int]:
         """Matching concerns newest first (at most ``limit``) and how many match in all."""
         households: Optional[set[str]] = None
+        meetings: Optional[set[str]] = None
         if area_code:
             households = {h.id for h in self.store.households.in_area(area_code)}
+            meetings = {m.id for m in self.store.meetings.all() if m.area_code.startswith(area_code)}
         found = self.store.concerns.filtered(
             statuses=[status] if status else (),
             categories=[category] if category else (),
             household_ids=households,
+            meeting_ids=meetings,
         )
-        heads: dict[str, Optional[Household]] = {}
-        visit_days: dict[str, Optional[date]] = {}
+        heads: dict[Optional[str], Optional[Household]] = {None: None}
+        visit_days: dict[Optional[str], Optional[date]] = {None: None}
+        met: dict[Optional[str], Optional[Meeting]] = {None: None}
         rows = []
         for concern in found[:limit]:
             if concern.household_id not in heads:
@@ -60,10 +67,13 @@ class ConcernService:
             if concern.visit_id not in visit_days:
                 visit = self.store.visits.find(concern.visit_id)
                 visit_days[concern.visit_id] = visit.visited_on if visit else None
-            h = heads[concern.household_id]
-            rows.append(ConcernRow(concern, concern.household_id, h.head_name if h else "",
-                                   h.village_code if h else "",
-                                   visit_days[concern.visit_id] or concern.created_at.date()))
+            if concern.meeting_id not in met:
+                met[concern.meeting_id] = self.store.meetings.find(concern.meeting_id)
+            h, m = heads[concern.household_id], met[concern.meeting_id]
+            raised = visit_days[concern.visit_id] or (m.effective_on if m else None) or concern.created_at.date()
+            rows.append(ConcernRow(concern, concern.household_id or "", h.head_name if h else "",
+                                   h.village_code if h else (m.area_code if m else ""), raised,
+                                   meeting_id=concern.meeting_id or "", meeting_title=m.title if m else ""))
         return rows, len(found)
 
     def get(self, concern_id: str) -> Optional[Concern]:

@@ -12,7 +12,7 @@ from sync import conflicts
 from sync.outbox import OutboxCounts, outbox_counts
 from sync.runner import LAST_SUCCESS_KEY
 
-RECORD_KINDS = ("household", "visit", "concern")
+RECORD_KINDS = ("household", "visit", "meeting", "concern")
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,11 @@ class RejectedItem:
     record_id: str
     household_id: str  # where to open it: the household, or the household of a visit/concern
     visit_id: str  # the visit to open for a visit or a concern; "" for a household
-    title: str  # head name, for the list
+    title: str  # head name (a meeting's title), for the list
     code: str
     reason: str
     field: str
+    meeting_id: str = ""  # the meeting to open for a meeting or a concern raised at one
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,12 @@ class SyncReview:
             for record in self.store.repository_for(kind).in_state(SyncState.rejected):
                 error = record.sync_error or {}
                 household_id, visit_id = _where(record)
+                meeting_id = _meeting_of(record)
                 out.append(RejectedItem(
                     kind=kind, record_id=record.id, household_id=household_id, visit_id=visit_id,
-                    title=self._title(household_id), code=str(error.get("code") or ""),
+                    title=self._title(household_id, meeting_id), code=str(error.get("code") or ""),
                     reason=str(error.get("reason") or ""), field=str(error.get("field") or ""),
+                    meeting_id=meeting_id,
                 ))
         return out
 
@@ -86,7 +89,7 @@ class SyncReview:
             household_id, _ = _where(local)
             out.append(ConflictItem(
                 kind=copy.record_type, record_id=copy.record_id, household_id=household_id,
-                title=self._title(household_id), server_rev=copy.server_rev,
+                title=self._title(household_id, _meeting_of(local)), server_rev=copy.server_rev,
                 fields=[FieldDiff(n, mine.get(n), copy.server_data.get(n)) for n in names],
             ))
         return out
@@ -108,15 +111,26 @@ class SyncReview:
         except (TypeError, ValueError):
             return None
 
-    def _title(self, household_id: str) -> str:
+    def _title(self, household_id: str, meeting_id: str = "") -> str:
         h = self.store.households.find(household_id) if household_id else None
+        if h is None and meeting_id:
+            m = self.store.meetings.find(meeting_id)
+            return m.title if m else ""
         return h.head_name if h else ""
 
 
 def _where(record: Record) -> tuple[str, str]:
     if record.kind == "household":
         return record.id, ""
+    if record.kind == "meeting":
+        return "", ""
     if record.kind == "visit":
         return getattr(record, "household_id"), record.id
-    return getattr(record, "household_id"), getattr(record, "visit_id")
+    return getattr(record, "household_id") or "", getattr(record, "visit_id") or ""
+
+
+def _meeting_of(record: Record) -> str:
+    if record.kind == "meeting":
+        return record.id
+    return getattr(record, "meeting_id", None) or ""
 

@@ -16,7 +16,6 @@ from records.models import Concern, ConcernCategory, FeedbackAnswer, FeedbackCha
 
 ALL = "all"
 # Where a concern was raised: a field the meetings work adds to Concern; the filter shows once it exists.
-HAS_SOURCE = "source" in Concern.model_fields
 
 
 class FeedbackForm:
@@ -60,7 +59,7 @@ class FollowupVM:
         if which == "category":
             return [(ALL, "followup.all_categories")] + [(c.value, f"category.{c.value}") for c in ConcernCategory]
         if which == "source":
-            return [(ALL, "followup.all_sources")] + [(v, f"source.{v}") for v in self.service.keys("source")]
+            return [(ALL, "followup.all_sources")] + [(v, f"concern_source.{v}") for v in self.service.keys("source")]
         used = set(self.service.keys("institution"))
         named = [(i.id, i.name(self.lang)) for i in self.service.reference.institutions() if i.id in used]
         return [(ALL, "followup.all_institutions")] + sorted(named, key=lambda p: p[1]) + (
@@ -68,7 +67,7 @@ class FollowupVM:
 
     @property
     def filters(self) -> list[str]:
-        return ["institution", "category"] + (["source"] if HAS_SOURCE else [])
+        return ["institution", "category", "source"]
 
     def filter_value(self, which: str) -> str:
         return getattr(self, which) or ALL

@@ -19,6 +19,8 @@ def fix_route(item: RejectedItem) -> str:
     """Where the official fixes a rejected record."""
     if item.kind == "household":
         return f"/households/{item.household_id}/edit"
+    if item.meeting_id and not item.visit_id:
+        return f"/meetings/{item.meeting_id}"
     if item.visit_id and item.household_id:
         return f"/households/{item.household_id}/visits/{item.visit_id}"
     return f"/households/{item.household_id}"

@@ -85,7 +85,7 @@ def test_sign_in_sync_now_and_sign_out(server, store, tmp_path, loop):
     ctx.saved()
     assert ctx.status.pending == 4
     screen = SyncScreenVM(ctx.review, ctx.status, ctx.account, ctx.auto.sync_now)
-    assert screen.can_sync and screen.count_rows()[2] == ("concern", 2, 0, 0)
+    assert screen.can_sync and screen.count_rows()[3] == ("concern", 2, 0, 0)
     progress = []
     unsubscribe = ctx.auto.subscribe(lambda status: progress.append(status.progress))
     message = loop.run(screen.sync_now())

@@ -28,7 +28,7 @@ def test_counts_by_type_and_state(store, review):
     visit, concerns = visit_with_concerns(h, 2)
     store.save(h, visit, *concerns)
     counts = review.counts()
-    assert counts.pending == {"household": 1, "visit": 1, "concern": 2}
+    assert counts.pending == {"household": 1, "visit": 1, "meeting": 0, "concern": 2}
     store.save(rejected(concerns[0], "household_missing", ""))
     counts = review.counts()
     assert counts.pending["concern"] == 1 and counts.rejected["concern"] == 1

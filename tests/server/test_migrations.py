@@ -87,7 +87,7 @@ def test_concerns_stored_before_due_dates_get_one_and_a_device_resending_them_is
         config = alembic_config(db)
         with db.engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "0003_followup_reference")
+            command.upgrade(config, "0004_followup_reference")
         h, v, c = family()
         urgent = c.model_copy(update={"priority": Priority.urgent, "due_on": None})  # as an older app made it
         admin = Actor(1, "admin", "Admin", "admin", "", "d", "x")
@@ -96,7 +96,7 @@ def test_concerns_stored_before_due_dates_get_one_and_a_device_resending_them_is
         with db.engine.connect() as conn:
             before = conn.execute(sa.text("SELECT data, seq FROM records WHERE id = :id"), {"id": c.id}).one()
         assert "due_on" not in json.loads(before.data)
-        assert upgrade(db) == ("0003_followup_reference", head_revision())
+        assert upgrade(db) == ("0004_followup_reference", head_revision())
         with db.engine.connect() as conn:
             after = conn.execute(sa.text("SELECT data, content_hash, seq, rev FROM records WHERE id = :id"),
                                  {"id": c.id}).one()
@@ -107,5 +107,40 @@ def test_concerns_stored_before_due_dates_get_one_and_a_device_resending_them_is
         # The device's store migration gave its copy the same date: a resend is the same content.
         resent = push(db, admin, [PushRecord.model_validate(envelope(migrated))], VillageCodes())
         assert resent[0]["status"] == "duplicate"
+    finally:
+        db.dispose()
+
+
+def test_concerns_stored_before_forums_read_as_household_visits_with_a_hash_a_retry_still_matches(new_db_url):
+    from records.models import Concern, ConcernSource
+    from server.push_rules import canonical
+    from tests.support.records import family
+
+    db = Database(new_db_url())
+    try:
+        config = alembic_config(db)
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002_area_columns")
+        h, v, c = family()
+        old = {k: val for k, val in c.wire().items() if k not in ("source", "meeting_id", "raised_by", "anonymous")}
+        now = datetime.now(timezone.utc)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO records (id, type, village_code, province_code, district_code, commune_code,"
+                " household_id, server_rev, rev, base_rev, device_id, content_hash, data, updated_at, seq)"
+                " VALUES (:id, 'concern', :v, :p, :d, :c, :h, 1, 1, NULL, 'd', 'old', :data, :now, 1)"),
+                {"id": c.id, "v": h.village_code, "p": h.village_code[:2], "d": h.village_code[:4],
+                 "c": h.village_code[:6], "h": h.id, "data": json.dumps(old), "now": now})
+        with db.engine.begin() as conn:  # to the meetings' migration: later ones add other fields (due_on)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0003_meetings")
+        with db.engine.connect() as conn:
+            data, digest = conn.execute(sa.text("SELECT data, content_hash FROM records")).one()
+        stored = json.loads(data)
+        assert stored["source"] == "household_visit" and stored["meeting_id"] is None
+        # A device of the last version retrying this concern sends it without the new fields: the same hash.
+        assert (data, digest) == canonical(Concern.model_validate(old))
+        assert Concern.model_validate(stored).source == ConcernSource.household_visit
     finally:
         db.dispose()

@@ -7,6 +7,7 @@ from the cursor on (server/tables.py area_after).
 from __future__ import annotations
 
 import json
+from typing import Optional
 
 import pytest
 from sqlalchemy import event, text
@@ -64,13 +65,18 @@ def _fill(db: Database) -> list:
     return families
 
 
-def _pull_all(db: Database, area: str, cursor=None, limit: int = 500) -> tuple[list[str], list[str]]:
-    """Every id the area's pull sends from the cursor, and the SQL of each page's query."""
+def _pull_all(db: Database, area: str, cursor=None, limit: int = 500, *,
+              invited: Optional[list] = None) -> tuple[list[str], list[str]]:
+    """Every id the area's pull sends from the cursor, and the SQL of each page's query of the area
+    (``invited`` gets the query of the meetings that invite it, server/pull.py)."""
     statements: list[tuple[str, dict]] = []
 
     def seen(conn, cursor_, statement, parameters, context, executemany):
         if "FROM records" in statement and "ORDER BY" in statement:
-            statements.append((statement, parameters))
+            if "meeting_invites" not in statement:
+                statements.append((statement, parameters))
+            elif invited is not None:
+                invited.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
@@ -109,5 +115,12 @@ def test_a_pull_for_a_commune_district_or_province_reads_its_index_and_sends_wha
             assert index in plan and "Seq Scan" not in plan, f"{level}:\n{plan}"
         if level == "commune":
             assert not moved_children & set(ids)  # they went with their household to 010301
+        if area:  # the meetings above the area that invite it: found through the invites' index
+            invited: list = []
+            _pull_all(db, area, invited=invited)
+            with db.engine.connect() as conn:
+                for sql, params in invited:
+                    plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + sql, params).scalars())
+                    assert "ix_meeting_invites_area" in plan and "Seq Scan on records" not in plan, plan
     moved_to, _ = _pull_all(db, "010301")
     assert moved_children <= set(moved_to)

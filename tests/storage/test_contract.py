@@ -264,7 +264,7 @@ def test_conflict_copies_are_kept_until_removed(store, reopen):
 
 def test_a_new_store_has_its_migrations_recorded(store, reopen):
     every = [m.name for m in MIGRATIONS]
-    assert every[:2] == ["0001_initial", "0002_concern_due_dates"]
+    assert every[:3] == ["0001_initial", "0002_concern_source", "0003_concern_due_dates"]
     assert store.applied_migrations() == every
     assert reopen(store).applied_migrations() == every
 

@@ -101,7 +101,7 @@ def test_concerns_saved_before_due_dates_get_one_from_the_day_raised_and_their_p
     h = household()
     v = visit(h)
     urgent, low = concern(h, v, 1, priority="urgent"), concern(h, v, 2, priority="low")
-    before = [m for m in MIGRATIONS if m.name != "0002_concern_due_dates"]
+    before = [m for m in MIGRATIONS if m.name != "0003_concern_due_dates"]
     store = open_tiny(tmp_path, migrations=before)
     store.save(h, v, *(c.model_copy(update={"due_on": None}) for c in (urgent, low)))
     assert store.concerns.get(urgent.id).due_on is None
@@ -111,5 +111,26 @@ def test_concerns_saved_before_due_dates_get_one_from_the_day_raised_and_their_p
     assert store.concerns.get(low.id).due_on == date(2026, 4, 30)
     assert store.concerns.get(low.id).rev == low.rev and store.concerns.get(low.id).sync_state == low.sync_state
     assert due_date(store.concerns.get(low.id)) == due_date(low)
-    assert store.db.storage.table("migrations")["0002_concern_due_dates"]["changed"] == 2
+    assert store.db.storage.table("migrations")["0003_concern_due_dates"]["changed"] == 2
+    store.close()
+
+
+def test_concerns_saved_before_forums_existed_read_as_raised_at_a_household_visit(tmp_path):
+    from records.models import ConcernSource
+    from storage.migrations import CONCERN_SOURCE_DEFAULTS
+    from tests.support.records import family
+
+    before = [m for m in MIGRATIONS if m.name == "0001_initial"]
+    store = open_tiny(tmp_path, migrations=before)
+    h, v, c = family()
+    store.save(h, v, c)
+    old_doc = {k: val for k, val in c.to_doc().items() if k not in CONCERN_SOURCE_DEFAULTS}
+    store.db.storage.commit([["put", "concerns", c.id, old_doc]])  # as a device of the last version wrote it
+    store.close()
+    store = open_tiny(tmp_path)
+    doc = store.db.storage.table("concerns")[c.id]
+    assert doc["source"] == "household_visit" and doc["meeting_id"] is None and doc["anonymous"] is False
+    assert store.concerns.get(c.id).source == ConcernSource.household_visit
+    assert store.concerns.get(c.id).wire() == c.wire()
+    assert store.db.storage.table("migrations")["0002_concern_source"]["changed"] == 1
     store.close()

@@ -90,3 +90,37 @@ def visit_with_concerns(h: Household, n: int = 2) -> tuple[Visit, list[Concern]]
     v = visit(h)
     return v, [concern(h, v, i, category=c, description=f"concern {c}")
                for i, c in enumerate(("water", "roads", "health")[:n])]
+
+
+# ---------------------------------------------------------------- forums and meetings (issue 10)
+
+COMMUNE = VILLAGE[:6]
+
+
+def meeting(n: int = 0, *, area: str = COMMUNE, level: str = "commune", **fields: Any):
+    """A commune forum planned for a day of April 2026 per n, organised by the demo official."""
+    from records.meetings import Meeting
+
+    fields.setdefault("title", f"វេទិកាសាធារណៈ {n}")
+    fields.setdefault("planned_on", date(2026, 4, 1) + timedelta(days=n % 28))
+    fields.setdefault("place", "សាលាឃុំ")
+    fields.setdefault("organiser", OFFICIAL)
+    fields.setdefault("created_at", T0 + timedelta(hours=3, seconds=n))
+    fields.setdefault("updated_at", T0 + timedelta(hours=3, seconds=n))
+    fields.setdefault("device_id", DEVICE)
+    fields.setdefault("author", OFFICIAL)
+    return Meeting(level=level, area_code=area, **fields)
+
+
+def forum_concern(m, n: int = 0, *, raised_by: Any = "ចាន់ ធី", **fields: Any) -> Concern:
+    """A concern raised from the floor of forum ``m``."""
+    from records.models import ConcernSource
+
+    fields.setdefault("category", ConcernCategory.roads)
+    fields.setdefault("description", f"ផ្លូវខូច {n}")
+    fields.setdefault("device_id", m.device_id)
+    fields.setdefault("source", ConcernSource.public_forum)
+    if raised_by is None:
+        fields.setdefault("anonymous", True)
+    return Concern.raise_new(by=OFFICIAL, at=T0 + timedelta(hours=4, seconds=n), meeting_id=m.id,
+                             raised_by=raised_by, **fields)

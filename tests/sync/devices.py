@@ -44,10 +44,10 @@ class Device:
         raise AssertionError(f"{self.name} did not finish syncing in {rounds} rounds: {reports[-1].errors}")
 
     def in_state(self, *states: SyncState) -> list[Record]:
-        return [r for kind in ("household", "visit", "concern") for r in self.store.repository_for(kind).in_state(*states)]
+        return [r for kind in ("household", "visit", "meeting", "concern") for r in self.store.repository_for(kind).in_state(*states)]
 
     def all(self) -> list[Record]:
-        return [r for kind in ("household", "visit", "concern") for r in self.store.repository_for(kind).all()]
+        return [r for kind in ("household", "visit", "meeting", "concern") for r in self.store.repository_for(kind).all()]
 
     def get(self, record: Record) -> Record:
         return self.store.repository_for(record).get(record.id)

@@ -33,7 +33,7 @@ def runner_for(store, server, **kw):
 
 
 def states(store):
-    return {r.id: r.sync_state for kind in ("household", "visit", "concern")
+    return {r.id: r.sync_state for kind in ("household", "visit", "meeting", "concern")
             for r in store.repository_for(kind).all()}
 
 
@@ -366,7 +366,7 @@ def test_outbox_counts_by_state_and_type(store, server):
     store.save(h, v, concern(h, v), decisions.mark_sending(household(2)),
                household(3).model_copy(update={"sync_state": SyncState.rejected}))
     counts = outbox_counts(store)
-    assert counts.pending == {"household": 2, "visit": 1, "concern": 1}
+    assert counts.pending == {"household": 2, "visit": 1, "meeting": 0, "concern": 1}
     assert counts.total_pending == 4 and counts.total_rejected == 1 and counts.total_conflicts == 0
 
 

@@ -1,14 +1,14 @@
 """Concerns stored before due dates get one: the day they were raised + their priority's days (issue 11).
 
 The days are frozen here as they were (urgent 3, high 7, normal 30, low 60) and match the
-device's store migration 0002_concern_due_dates, so a synced concern stays equal on both
+device's store migration 0003_concern_due_dates, so a synced concern stays equal on both
 sides. The stored JSON gains "due_on" and its content hash is computed again the way a push
 computes it (sorted-key compact JSON, sha256), so a device sending the same concern is answered
 duplicate. Neither rev nor seq moves: devices give their copies the same date themselves.
 Self-contained: reads and writes only the records table.
 
-Revision ID: 0004_concern_due_dates
-Revises: 0003_followup_reference
+Revision ID: 0005_concern_due_dates
+Revises: 0004_followup_reference
 Create Date: 2026-12-03
 """
 import hashlib
@@ -18,8 +18,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_concern_due_dates"
-down_revision = "0003_followup_reference"
+revision = "0005_concern_due_dates"
+down_revision = "0004_followup_reference"
 branch_labels = None
 depends_on = None
 

@@ -3,15 +3,15 @@
 Empty tables: until an administrator loads institutions the server serves the seed list that
 ships with Phum (records/institutions_seed.csv); without due-date rules, the defaults.
 
-Revision ID: 0003_followup_reference
-Revises: 0002_area_columns
+Revision ID: 0004_followup_reference
+Revises: 0003_meetings
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_followup_reference"
-down_revision = "0002_area_columns"
+revision = "0004_followup_reference"
+down_revision = "0003_meetings"
 branch_labels = None
 depends_on = None
 
