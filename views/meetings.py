@@ -36,7 +36,7 @@ class MeetingsScreen(Screen):
     def __init__(self, env: Env):
         super().__init__(env)
         self.vm = ScheduleVM(env.deps.meetings, env.deps.areas, env.lang, home_area=home_area(env))
-        self.shown = self.PAGE
+        self.rows_shown = self.PAGE
         self.content = ft.Column(spacing=GAP, expand=True, scroll=ft.ScrollMode.AUTO,
                                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
@@ -86,21 +86,21 @@ class MeetingsScreen(Screen):
         if vm.empty:
             items.append(empty_state(ft.Icons.EVENT_NOTE, tr("meeting.empty_title"), tr("meeting.empty_message"),
                                      primary_button(tr("meeting.plan"), lambda e: self.env.go("/meetings/new"))))
-        room = self.shown  # a quarter of a whole district is long: a page of rows first, more on request
+        room = self.rows_shown  # a quarter of a whole district is long: a page of rows first, more on request
         for group in vm.groups:
             rows = [self._row(r, f"{group.level}-{n}") for n, r in enumerate(group.rows[:max(room, 0)])]
             room -= len(group.rows)
             items.append(card(ft.Column([section_title(tr(f"area.{group.level}")), *rows], spacing=4),
                               identifier=f"level-{group.level}", padding=8))
         total = sum(len(g.rows) for g in vm.groups)
-        if total > self.shown:
+        if total > self.rows_shown:
             items.append(ft.Row([tid("schedule-more", ft.OutlinedButton(
-                tr("meeting.show_more", count=total - self.shown), on_click=self._more, height=TOUCH))],
+                tr("meeting.show_more", count=total - self.rows_shown), on_click=self._more, height=TOUCH))],
                 alignment=ft.MainAxisAlignment.CENTER))
         self.content.controls = items
 
     def _more(self, e) -> None:
-        self.shown += self.PAGE
+        self.rows_shown += self.PAGE
         self._paint()
 
     def _row(self, row: ScheduleRow, key: str) -> ft.Control:
@@ -118,12 +118,12 @@ class MeetingsScreen(Screen):
         ))
 
     def _previous(self, e) -> None:
-        self.shown = self.PAGE
+        self.rows_shown = self.PAGE
         self.vm.previous_quarter()
         self._paint()
 
     def _next(self, e) -> None:
-        self.shown = self.PAGE
+        self.rows_shown = self.PAGE
         self.vm.next_quarter()
         self._paint()
 
