@@ -114,6 +114,9 @@ class DocRecords(RecordRepository):
     def count(self) -> int:
         return len(self.docs)
 
+    def stored_fields(self, *names: str) -> list[tuple]:
+        return [tuple(d.get(n) for n in names) for d in list(self.docs.values())]
+
     def ids_in_state(self, *states: SyncState) -> list[str]:
         wanted = {SyncState(s).value for s in states}
         return [i for i, d in list(self.docs.items()) if d["sync_state"] in wanted]
