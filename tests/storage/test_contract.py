@@ -21,6 +21,16 @@ def test_a_saved_household_reads_back_equal(store, reopen):
     assert store.households.count() == 1
 
 
+def test_stored_fields_read_back_each_records_values_after_reopening(store, reopen):
+    h = household(1)
+    v = visit(h, 1)
+    store.save(h, v)
+    store = reopen(store)
+    assert store.visits.stored_fields("id", "household_id", "visited_on") == [
+        (v.id, h.id, v.visited_on.isoformat())]
+    assert store.households.stored_fields("village_code", "no_such_field") == [(h.village_code, None)]
+
+
 def test_an_unknown_id_is_none_for_find_and_not_found_for_get(store):
     assert store.households.find("00000000-0000-4000-8000-000000000000") is None
     with pytest.raises(NotFoundError):
