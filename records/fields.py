@@ -46,6 +46,11 @@ ERROR_CODES: dict[str, str] = {
     "officials_required": "Name at least one official present.",
     "description_empty": "Describe the concern.",
     "choice_invalid": "Choose one of the listed options.",
+    # The activity report (records/report.py, GET /reports/activity).
+    "period_invalid": "Not a period: choose a month, a quarter, a year or two dates.",
+    "area_invalid": "Not an area code.",
+    "area_forbidden": "That area is outside yours.",
+    "format_invalid": "The report comes as json, csv, xlsx or pdf.",
 }
 
 MAX_NAME = 120
