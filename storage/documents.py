@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Callable, ClassVar, Iterable, Optional, Protocol
 
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Record, SyncState, Visit, utcnow
@@ -114,8 +115,14 @@ class DocRecords(RecordRepository):
     def count(self) -> int:
         return len(self.docs)
 
-    def stored_fields(self, *names: str) -> list[tuple]:
-        return [tuple(d.get(n) for n in names) for d in list(self.docs.values())]
+    def stored_fields(self, *names: str, ids: Optional[Iterable[str]] = None) -> list[tuple]:
+        docs = self.docs
+        chosen = list(docs.values()) if ids is None else [docs[i] for i in ids if i in docs]
+        pick = itemgetter(*names)  # C speed: a report reads 100,000s of these
+        try:
+            return [pick(d) for d in chosen] if len(names) > 1 else [(pick(d),) for d in chosen]
+        except KeyError:  # a document from before a field existed
+            return [tuple(d.get(n) for n in names) for d in chosen]
 
     def ids_in_state(self, *states: SyncState) -> list[str]:
         wanted = {SyncState(s).value for s in states}

@@ -147,9 +147,9 @@ class RecordRepository(ABC, Generic[R]):
         return [self.get(i) for i in self.ids_in_state(*states)]
 
     @abstractmethod
-    def stored_fields(self, *names: str) -> list[tuple]:
-        """One tuple of these stored (JSON-form) field values per record, unvalidated: a report's
-        pass over 100,000 records must not build 100,000 models."""
+    def stored_fields(self, *names: str, ids: Optional[Iterable[str]] = None) -> list[tuple]:
+        """One tuple of these stored (JSON-form) field values per record (of ``ids`` if given), unvalidated:
+        a report's pass over 100,000 records must not build 100,000 models."""
 
 
 class HouseholdRepository(RecordRepository[Household]):

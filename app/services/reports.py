@@ -26,6 +26,7 @@ class ReportService:
         start, end = period.start.isoformat(), period.end.isoformat()  # ISO days compare as text
         village_of = {i: v for i, v in self.store.households.stored_fields("id", "village_code")
                       if v and v.startswith(area_code)}
+        key_of: dict[str, Optional[str]] = {}  # village -> its sub-area, worked out once per village
         children: dict[Optional[str], Tally] = defaultdict(Tally)
         households: dict[Optional[str], set] = defaultdict(set)
         by_month: Counter = Counter()
@@ -35,36 +36,44 @@ class ReportService:
             if village is None or not (start <= day <= end):
                 continue
             visit_day[visit_id] = day
-            key = child_code(area_code, village)
+            if village not in key_of:
+                key_of[village] = child_code(area_code, village)
+            key = key_of[village]
             children[key].visits += 1
             households[key].add(household_id)
             by_month[day[:7]] += 1
         for key, ids in households.items():
             children[key].households = len(ids)
-        today = local_date(self.clock())
-        escalated: list[dict] = []
-        fields = ("id", "visit_id", "household_id", "category", "priority", "status", "history", "updated_at",
-                  "description")
-        for cid, visit_id, household_id, category, priority, status, history, updated, text in \
-                self.store.concerns.stored_fields(*fields):
+        resolved: list[tuple[str, Tally, str]] = []
+        escalated_ids: dict[str, tuple[str, str]] = {}
+        for cid, visit_id, household_id, category, priority, status in self.store.concerns.stored_fields(
+                "id", "visit_id", "household_id", "category", "priority", "status"):
             day = visit_day.get(visit_id)
             if day is None:
                 continue
-            village = village_of[household_id]
-            t = children[child_code(area_code, village)]
+            t = children[key_of[village_of[household_id]]]
             t.concerns += 1
             t.by_category[category] += 1
             t.by_priority[priority] += 1
             t.outcomes[outcome_of(status)] += 1
             if status == "resolved":
-                done = resolved_on(status, history or [], _when(updated))
-                days = days_to_resolution(date.fromisoformat(day), done)
-                if days is not None:
-                    t.resolution_days[days] += 1
+                resolved.append((cid, t, day))
             elif status == "escalated":
-                escalated.append(escalated_entry(concern_id=cid, village_code=village,
-                                                 visited_on=date.fromisoformat(day), category=category,
-                                                 priority=priority, description=text, today=today))
+                escalated_ids[cid] = (village_of[household_id], day)
+        # History and text only for the concerns that need them: a fraction of the store.
+        histories = {c: (h, u) for c, h, u in self.store.concerns.stored_fields(
+            "id", "history", "updated_at", ids=[c for c, _, _ in resolved])}
+        for cid, t, day in resolved:
+            history, updated = histories[cid]
+            days = days_to_resolution(date.fromisoformat(day), resolved_on("resolved", history or [], _when(updated)))
+            if days is not None:
+                t.resolution_days[days] += 1
+        today = local_date(self.clock())
+        escalated = [escalated_entry(concern_id=cid, village_code=escalated_ids[cid][0],
+                                     visited_on=date.fromisoformat(escalated_ids[cid][1]), category=category,
+                                     priority=priority, description=text, today=today)
+                     for cid, category, priority, text in self.store.concerns.stored_fields(
+                         "id", "category", "priority", "description", ids=list(escalated_ids))]
         total = Tally()
         for t in children.values():
             total.add(t)
