@@ -191,6 +191,8 @@ def assemble(*, area_code: str, area_name: str, period: Period, total: Tally, ch
         "period": {"label": period.label, "from": period.start.isoformat(), "to": period.end.isoformat()},
         "generated_at": generated_at.isoformat(),
         "figures": key_figures(total),
+        # The days histogram behind the median and p90: lets a compiled report recount them (tally_of).
+        "resolution_days": {str(d): n for d, n in sorted(total.resolution_days.items())},
         "by_category": {c: total.by_category.get(c, 0) for c in categories},
         "by_priority": {p: total.by_priority.get(p, 0) for p in priorities},
         "visits_by_month": {m: visits_by_month.get(m, 0) for m in period.months()},
@@ -206,3 +208,12 @@ def escalated_entry(*, concern_id: str, village_code: str, visited_on: date, cat
     return {"id": concern_id, "village_code": village_code, "visited_on": visited_on.isoformat(),
             "category": category, "priority": priority, "description": description,
             "age_days": max(0, (today - visited_on).days)}
+
+
+def tally_of(report: Mapping[str, Any]) -> Tally:
+    """The additive counts behind a report (a frozen submission), to compile several into one."""
+    f = report["figures"]
+    return Tally(households=f["households_visited"], visits=f["visits"], concerns=f["concerns"],
+                 by_category=Counter(report["by_category"]), by_priority=Counter(report["by_priority"]),
+                 outcomes=Counter({o: f[o] for o in OUTCOMES}),
+                 resolution_days=Counter({int(d): n for d, n in report.get("resolution_days", {}).items()}))
