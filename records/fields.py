@@ -50,6 +50,7 @@ ERROR_CODES: dict[str, str] = {
     "period_invalid": "Not a period: choose a month, a quarter, a year or two dates.",
     "area_invalid": "Not an area code.",
     "area_forbidden": "That area is outside yours.",
+    "period_not_over": "This period has not ended yet: submit its report from its last day on.",
     "format_invalid": "The report comes as json, csv, xlsx or pdf.",
 }
 

@@ -28,6 +28,7 @@ from server.office import change_concern_status
 from server.pull import pull
 from server.push import push
 from server.report import activity_report_file
+from server.submissions import overview, submit
 from server.reference import AreasCache, VillageCodes, categories
 from server.schemas import (
     CURSOR_PATTERN,
@@ -42,6 +43,9 @@ from server.schemas import (
     PushResponse,
     RecordOut,
     StatusRequest,
+    SubmissionOut,
+    SubmissionsOverview,
+    SubmitReportRequest,
 )
 from server.tables import ConflictRevision, RecordRow, in_area
 
@@ -174,6 +178,20 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
         body, media, name = activity_report_file(db, actor.area_code, area, period, start, end, format, lang)
         headers = {"Content-Disposition": f'attachment; filename="{name}"'} if format != "json" else None
         return Response(body, media_type=media, headers=headers)
+
+    @api.post("/reports/submissions", tags=["reports"], status_code=201, response_model=SubmissionOut,
+              responses=error_responses(400, 401, 403, 409, 413, 503))
+    def report_submit(body: SubmitReportRequest, actor: ActorDep) -> dict:
+        """A supervisor (admin: national) submits a period's report for their area, with a note: frozen."""
+        return submit(db, actor, body.period, body.note)
+
+    @api.get("/reports/submissions", tags=["reports"], response_model=SubmissionsOverview,
+             responses=error_responses(400, 401, 403, 503))
+    def report_submissions(actor: ActorDep, period: Annotated[str, Query(max_length=40)],
+                           area: Annotated[Optional[str], Query(max_length=8)] = None,
+                           lang: Annotated[str, Query(pattern="^(en|km)$")] = "en") -> dict:
+        """Which sub-areas of `area` (default: yours) submitted `period`, on time or late; the compiled totals."""
+        return overview(db, actor, area, period, lang=lang)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

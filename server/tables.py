@@ -211,3 +211,26 @@ class Gazetteer(Base):
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON {level: rows}
     current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReportSubmission(Base):
+    """A period's activity report as a supervisor submitted it for their area: frozen, never updated."""
+
+    __tablename__ = "report_submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(8))  # "" = national
+    period: Mapped[str] = mapped_column(String(24))  # records.report.Period.label
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_name: Mapped[str] = mapped_column(String(120), default="")
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[str] = mapped_column(Text)  # the report's JSON at submission
+    __table_args__ = (Index("ix_report_submissions_period_area", "period", "area_code", "id"),)
+
+
+class ServerSetting(Base):
+    """Settings an administrator sets with the CLI (e.g. report.deadline_days)."""
+
+    __tablename__ = "server_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
