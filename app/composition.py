@@ -20,6 +20,7 @@ from app.services.areas import AreaService
 from app.services.concerns import ConcernService
 from app.screen_deps import ScreenDeps
 from app.services.households import HouseholdService
+from app.services.reports import ReportService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
@@ -105,6 +106,7 @@ class AppContext:
         self.visits = VisitService(store, actor, on_saved=saved)
         self.concerns = ConcernService(store, actor, on_saved=saved)
         self.review = SyncReview(store, on_saved=saved)
+        self.reports = ReportService(store)
         self.status = AppStatus(self.review)
         self.reachability = Reachability(account, interval_s=cfg.probe_s)
         self._started = False
@@ -112,7 +114,8 @@ class AppContext:
         self.auto.subscribe(self.status.apply_sync_status)
         self.ui = ScreenDeps(
             households=self.households, visits=self.visits, concerns=self.concerns, areas=self.areas,
-            review=self.review, account=self.account, status=self.status, recovery=store.recovery,
+            reports=self.reports, review=self.review, account=self.account, status=self.status,
+            recovery=store.recovery,
             language=lambda: self.language, saved=self.saved, signed_in=self.signed_in,
             signed_out=self.signed_out, language_changed=self.set_language, app_resumed=self.auto.trigger,
             sync_now=self.auto.sync_now, session_started=self.start_background,

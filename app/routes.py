@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
-TABS = ("households", "concerns", "sync", "settings")
+TABS = ("households", "concerns", "reports", "sync", "settings")
 _ID = r"([0-9a-fA-F-]{36})"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("households", re.compile(r"^/(?:households)?$")),
@@ -17,6 +17,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("visit_edit", re.compile(rf"^/households/{_ID}/visits/{_ID}$")),
     ("concerns", re.compile(r"^/concerns$")),
     ("concern", re.compile(rf"^/concerns/{_ID}$")),
+    ("reports", re.compile(r"^/reports$")),
     ("sync", re.compile(r"^/sync$")),
     ("settings", re.compile(r"^/settings$")),
 ]

@@ -12,6 +12,7 @@ from app.services.account import AccountService
 from app.services.areas import AreaService
 from app.services.concerns import ConcernService
 from app.services.households import HouseholdService
+from app.services.reports import ReportService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
@@ -24,6 +25,7 @@ class ScreenDeps:
     visits: VisitService
     concerns: ConcernService
     areas: AreaService
+    reports: ReportService
     review: SyncReview
     account: AccountService
     status: AppStatus

@@ -13,17 +13,20 @@ from views.env import Env, Screen
 from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, theme
 from views.widgets import icon_button, tid
 
-TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "sync": "/sync", "settings": "/settings"}
+TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "reports": "/reports", "sync": "/sync",
+              "settings": "/settings"}
 TAB_ICONS = {
     "households": (ft.Icons.HOME_OUTLINED, ft.Icons.HOME),
     "concerns": (ft.Icons.CAMPAIGN_OUTLINED, ft.Icons.CAMPAIGN),
+    "reports": (ft.Icons.BAR_CHART_OUTLINED, ft.Icons.BAR_CHART),
     "sync": (ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC),
     "settings": (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
 }
 
 
 def screen_for(env: Env, route: Route) -> Screen:
-    from views import concerns, household_detail, household_form, households, settings, sync_screen, visit_form
+    from views import (concerns, household_detail, household_form, households, reports, settings, sync_screen,
+                       visit_form)
 
     factories: dict[str, Callable[[], Screen]] = {
         "households": lambda: households.HouseholdsScreen(env),
@@ -34,6 +37,7 @@ def screen_for(env: Env, route: Route) -> Screen:
         "visit_edit": lambda: visit_form.VisitFormScreen(env, route.household_id, route.visit_id),
         "concerns": lambda: concerns.ConcernsScreen(env, None),
         "concern": lambda: concerns.ConcernsScreen(env, route.concern_id),
+        "reports": lambda: reports.ReportsScreen(env),
         "sync": lambda: sync_screen.SyncScreen(env),
         "settings": lambda: settings.SettingsScreen(env),
     }
