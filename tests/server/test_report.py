@@ -105,3 +105,11 @@ def test_csv_has_one_table_per_section_with_names(loaded):
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     text = answer.content.decode("utf-8-sig")
     assert "Key figures" in text and "Banteay Neang" in text and "Water" in text
+
+
+def test_pdf_comes_with_the_khmer_font_embedded(loaded):
+    answer = loaded[1].get("/reports/activity", params={"area": "0102", "period": "2026-Q1", "format": "pdf",
+                                                        "lang": "km"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF") and b"NotoSansKhmer" in answer.content
+    assert 'filename="phum-report-0102-2026-Q1.pdf"' in answer.headers["content-disposition"]
