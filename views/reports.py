@@ -11,6 +11,7 @@ from views.env import Env, Screen
 from views.theme import GAP
 from views.widgets import card, dropdown, muted, primary_button, section_title, tid
 
+EVERYTHING = "all"  # the area choice "all on this device" (a Dropdown key cannot be empty)
 BAR_COLORS = {"category": ft.Colors.PRIMARY, "outcome": ft.Colors.TERTIARY, "month": ft.Colors.SECONDARY}
 
 
@@ -38,10 +39,11 @@ class ReportsScreen(Screen):
     def _pickers(self) -> ft.Control:
         tr, vm = self.tr, self.vm
         col = {"xs": 12, "sm": 4}
-        areas = [(vm.area_code, self._area_name(vm.area_code))]
+        areas = [(vm.area_code or EVERYTHING, self._area_name(vm.area_code))]
         areas += [(a.code, a.label) for a in self.env.deps.areas.children(vm.area_code or None, self.env.lang)]
         return ft.ResponsiveRow([
-            dropdown(tr, "report.pick_area", areas, vm.area_code, on_select=lambda e: self._set("area", e.control.value),
+            dropdown(tr, "report.pick_area", areas, vm.area_code or EVERYTHING,
+                     on_select=lambda e: self._set("area", "" if e.control.value == EVERYTHING else e.control.value),
                      identifier="report-area", col=col),
             dropdown(tr, "report.pick_kind", [(k, tr(f"report.kind.{k}")) for k in KINDS], vm.kind,
                      on_select=lambda e: self._set("kind", e.control.value), identifier="report-kind", col=col),
