@@ -189,6 +189,10 @@ class DocConcerns(DocRecords, ConcernRepository):
     def for_visit(self, visit_id: str) -> list[Concern]:
         return _newest_first(self._records(self._by_visit.ids(visit_id)))
 
+    def ids_for_visits(self, visit_ids: Iterable[str]) -> list[str]:
+        members = self._by_visit._members
+        return [i for v in visit_ids if (found := members.get(v)) for i in list(found)]
+
     def filtered(
         self,
         *,

@@ -190,6 +190,10 @@ class ConcernRepository(RecordRepository[Concern]):
     def for_visit(self, visit_id: str) -> list[Concern]: ...
 
     @abstractmethod
+    def ids_for_visits(self, visit_ids: Iterable[str]) -> list[str]:
+        """Ids of the concerns raised at these visits (from the index: no document is read)."""
+
+    @abstractmethod
     def filtered(
         self,
         *,

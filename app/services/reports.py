@@ -26,48 +26,53 @@ class ReportService:
         start, end = period.start.isoformat(), period.end.isoformat()  # ISO days compare as text
         village_of = {i: v for i, v in self.store.households.stored_fields("id", "village_code")
                       if v and v.startswith(area_code)}
-        key_of: dict[str, Optional[str]] = {}  # village -> its sub-area, worked out once per village
-        children: dict[Optional[str], Tally] = defaultdict(Tally)
+        key_of = {v: child_code(area_code, v) for v in set(village_of.values())}  # village -> its sub-area
+        # One counter per combination, expanded into tallies at the end: one dict update per record.
+        visit_combos: Counter = Counter()
         households: dict[Optional[str], set] = defaultdict(set)
-        by_month: Counter = Counter()
         visit_day: dict[str, str] = {}
         for visit_id, household_id, day in self.store.visits.stored_fields("id", "household_id", "visited_on"):
-            village = village_of.get(household_id)
-            if village is None or not (start <= day <= end):
-                continue
-            visit_day[visit_id] = day
-            if village not in key_of:
-                key_of[village] = child_code(area_code, village)
-            key = key_of[village]
-            children[key].visits += 1
-            households[key].add(household_id)
-            by_month[day[:7]] += 1
+            if start <= day <= end and (village := village_of.get(household_id)) is not None:
+                visit_day[visit_id] = day
+                key = key_of[village]
+                visit_combos[(key, day[:7])] += 1
+                households[key].add(household_id)
+        children: dict[Optional[str], Tally] = defaultdict(Tally)
+        by_month: Counter = Counter()
+        for (key, month), n in visit_combos.items():
+            children[key].visits += n
+            by_month[month] += n
         for key, ids in households.items():
             children[key].households = len(ids)
-        resolved: list[tuple[str, Tally, str]] = []
+        concern_combos: Counter = Counter()
+        resolved: list[tuple[str, Optional[str], str]] = []
         escalated_ids: dict[str, tuple[str, str]] = {}
+        wanted = self.store.concerns.ids_for_visits(visit_day)
         for cid, visit_id, household_id, category, priority, status in self.store.concerns.stored_fields(
-                "id", "visit_id", "household_id", "category", "priority", "status"):
-            day = visit_day.get(visit_id)
-            if day is None:
+                "id", "visit_id", "household_id", "category", "priority", "status", ids=wanted):
+            village = village_of.get(household_id)
+            if village is None:  # its household is not the visit's: a record the server will refuse
                 continue
-            t = children[key_of[village_of[household_id]]]
-            t.concerns += 1
-            t.by_category[category] += 1
-            t.by_priority[priority] += 1
-            t.outcomes[outcome_of(status)] += 1
+            key = key_of[village]
+            concern_combos[(key, category, priority, status)] += 1
             if status == "resolved":
-                resolved.append((cid, t, day))
+                resolved.append((cid, key, visit_day[visit_id]))
             elif status == "escalated":
-                escalated_ids[cid] = (village_of[household_id], day)
+                escalated_ids[cid] = (village, visit_day[visit_id])
+        for (key, category, priority, status), n in concern_combos.items():
+            t = children[key]
+            t.concerns += n
+            t.by_category[category] += n
+            t.by_priority[priority] += n
+            t.outcomes[outcome_of(status)] += n
         # History and text only for the concerns that need them: a fraction of the store.
         histories = {c: (h, u) for c, h, u in self.store.concerns.stored_fields(
             "id", "history", "updated_at", ids=[c for c, _, _ in resolved])}
-        for cid, t, day in resolved:
+        for cid, key, day in resolved:
             history, updated = histories[cid]
             days = days_to_resolution(date.fromisoformat(day), resolved_on("resolved", history or [], _when(updated)))
             if days is not None:
-                t.resolution_days[days] += 1
+                children[key].resolution_days[days] += 1
         today = local_date(self.clock())
         escalated = [escalated_entry(concern_id=cid, village_code=escalated_ids[cid][0],
                                      visited_on=date.fromisoformat(escalated_ids[cid][1]), category=category,

@@ -307,3 +307,13 @@ def test_the_write_lock_keeps_a_save_edit_out_until_the_holder_is_done(store):
         store.write_lock.release()
     worker.join(5)
     assert done.is_set() and store.households.get(h.id).members == 9
+
+
+def test_the_concerns_of_some_visits_are_found_from_the_index(store, reopen):
+    h = household(1)
+    v1, v2, v3 = visit(h, 1), visit(h, 2), visit(h, 3)
+    c1, c2, c3 = concern(h, v1, 1), concern(h, v1, 2), concern(h, v2, 3)
+    store.save(h, v1, v2, v3, c1, c2, c3)
+    store = reopen(store)
+    assert sorted(store.concerns.ids_for_visits([v1.id, v3.id, "no-such-visit"])) == sorted([c1.id, c2.id])
+    assert store.concerns.stored_fields("id", ids=[c3.id, "gone"]) == [(c3.id,)]
