@@ -1,18 +1,20 @@
 """The activity report on the server: records/report.py's figures from SQL aggregates (docs/report.md).
 
-The database counts (GROUP BY per sub-area, category, priority, status, days to resolution); no
-record is loaded into Python except the escalated list. Records keep their fields as JSON text, so
-each dialect has its JSON, time-zone and day arithmetic spelled here; the rest is one SQL text.
+The database counts (GROUP BY per sub-area, category, priority, status, days to resolution) over the
+records' typed report columns (server.tables.report_columns: a visit's day, a concern's visit's day,
+category, priority, status, resolved day), through the (area, type, day) indexes; no record is loaded
+into Python except the escalated list. Only month and day arithmetic differ by dialect.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import select, text
+from sqlalchemy import Date, bindparam, select, text
 
-from records.areas import CODE_LENGTH, is_code, level_of
+from records.areas import is_code, level_of
 from records.catalog import load_catalog
 from records.models import ConcernCategory, Priority, utcnow
 from records.report import Period, Tally, assemble, child_level, escalated_entry, local_date, outcome_of
@@ -21,53 +23,33 @@ from server.errors import ApiError
 from server.tables import Area
 
 
-def _dialect(name: str) -> dict[str, Any]:
-    if name == "postgresql":
-        return {"j": lambda col, key: f"(({col})::jsonb ->> '{key}')",
-                "history": lambda col: (f"(SELECT e ->> 'at' FROM jsonb_array_elements(({col})::jsonb -> 'history')"
-                                        f" WITH ORDINALITY AS h(e, i) WHERE e ->> 'to_status' = 'resolved'"
-                                        f" ORDER BY i DESC LIMIT 1)"),
-                "local_day": lambda ts: f"(({ts})::timestamptz AT TIME ZONE 'Asia/Phnom_Penh')::date",
-                "days": lambda later, day: f"({later} - ({day})::date)"}
-    return {"j": lambda col, key: f"json_extract({col}, '$.{key}')",
-            "history": lambda col: (f"(SELECT json_extract(e.value, '$.at') FROM json_each({col}, '$.history') e"
-                                    f" WHERE json_extract(e.value, '$.to_status') = 'resolved'"
-                                    f" ORDER BY e.key DESC LIMIT 1)"),
-            "local_day": lambda ts: f"date({ts}, '+7 hours')",
-            "days": lambda later, day: f"CAST(julianday({later}) - julianday({day}) AS INTEGER)"}
-
-
-def _area_sql(alias: str, area_code: str) -> str:
+def _area_sql(area_code: str) -> str:
+    """The area as stored columns; a commune or village also names its district, whose (district, type,
+    day) index then finds the rows."""
     if not area_code:
         return ""
     level = level_of(area_code)
     column = "village_code" if level == "village" else f"{level}_code"
-    return f" AND {alias}.{column} = :area"
+    extra = " AND r.district_code = :district" if level in ("commune", "village") else ""
+    return f" AND r.{column} = :area{extra}"
 
 
 def _queries(dialect: str, area_code: str) -> dict[str, str]:
-    d = _dialect(dialect)
-    j = d["j"]
     level = child_level(area_code)
-    child = f"substr(v.vc, 1, {CODE_LENGTH[level]})" if level else "''"
-    visits = (f"WITH v AS (SELECT r.id AS vid, r.household_id AS hid, r.village_code AS vc, "
-              f"{j('r.data', 'visited_on')} AS day FROM records r WHERE r.type = 'visit'{_area_sql('r', area_code)} "
-              f"AND {j('r.data', 'visited_on')} BETWEEN :start AND :end) ")
-    concerns = (f"FROM records c JOIN v ON v.vid = {j('c.data', 'visit_id')} "
-                f"WHERE c.type = 'concern'{_area_sql('c', area_code)}")
-    resolved_day = d["local_day"](f"COALESCE({d['history']('c.data')}, {j('c.data', 'updated_at')})")
-    days = d["days"](resolved_day, "v.day")
+    child = ("r.village_code" if level == "village" else f"r.{level}_code") if level else "''"
+    month = "to_char(r.visited_on, 'YYYY-MM')" if dialect == "postgresql" else "substr(r.visited_on, 1, 7)"
+    days = ("(r.resolved_on - r.visited_on)" if dialect == "postgresql"
+            else "CAST(julianday(r.resolved_on) - julianday(r.visited_on) AS INTEGER)")
+    where = f"FROM records r WHERE r.type = '{{kind}}' AND r.visited_on BETWEEN :start AND :end{_area_sql(area_code)}"
+    visits, concerns = where.format(kind="visit"), where.format(kind="concern")
     return {
-        "visits": f"{visits}SELECT {child} AS k, count(*), count(DISTINCT v.hid) FROM v GROUP BY 1",
-        "months": f"{visits}SELECT substr(v.day, 1, 7), count(*) FROM v GROUP BY 1",
-        "concerns": (f"{visits}SELECT {child} AS k, {j('c.data', 'category')}, {j('c.data', 'priority')}, "
-                     f"{j('c.data', 'status')}, count(*) {concerns} GROUP BY 1, 2, 3, 4"),
-        "days": (f"{visits}SELECT k, CASE WHEN d < 0 THEN 0 ELSE d END AS dd, count(*) FROM "
-                 f"(SELECT {child} AS k, {days} AS d {concerns} AND {j('c.data', 'status')} = 'resolved') x "
-                 f"GROUP BY 1, 2"),
-        "escalated": (f"{visits}SELECT c.id, c.village_code, v.day, {j('c.data', 'category')}, "
-                      f"{j('c.data', 'priority')}, {j('c.data', 'description')} {concerns} "
-                      f"AND {j('c.data', 'status')} = 'escalated' ORDER BY v.day, c.id LIMIT :limit"),
+        "visits": f"SELECT {child} AS k, count(*), count(DISTINCT r.household_id) {visits} GROUP BY 1",
+        "months": f"SELECT {month}, count(*) {visits} GROUP BY 1",
+        "concerns": f"SELECT {child} AS k, r.category, r.priority, r.status, count(*) {concerns} GROUP BY 1, 2, 3, 4",
+        "days": (f"SELECT k, CASE WHEN d < 0 THEN 0 ELSE d END, count(*) FROM (SELECT {child} AS k, {days} AS d "
+                 f"{concerns} AND r.status = 'resolved' AND r.resolved_on IS NOT NULL) x GROUP BY 1, 2"),
+        "escalated": (f"SELECT r.id, r.village_code, r.visited_on, r.category, r.priority, r.data {concerns} "
+                      f"AND r.status = 'escalated' ORDER BY r.visited_on, r.id LIMIT :limit"),
     }
 
 
@@ -88,13 +70,15 @@ def activity(db: Database, area_code: str, period: Period, *, lang: str = "en",
 
     now = now or utcnow()
     sql = _queries(db.engine.dialect.name, area_code)
-    params = {"area": area_code, "start": period.start.isoformat(), "end": period.end.isoformat(),
+    params = {"area": area_code, "district": area_code[:4], "start": period.start, "end": period.end,
               "limit": min(limit, ESCALATED_LIST_LIMIT)}
+    typed = (bindparam("start", type_=Date), bindparam("end", type_=Date))  # a date on both dialects
     children: dict[str, Tally] = defaultdict(Tally)
     by_month: Counter = Counter()
     today = local_date(now)
     with db.session() as s:
-        run = lambda name: s.execute(text(sql[name]), params).all()  # noqa: E731
+        run = lambda name: s.execute(  # noqa: E731
+            text(sql[name]).bindparams(*(p for p in typed if f":{p.key}" in sql[name])), params).all()
         for k, visits, households in run("visits"):
             children[k].visits, children[k].households = visits, households
         for month, n in run("months"):
@@ -108,8 +92,9 @@ def activity(db: Database, area_code: str, period: Period, *, lang: str = "en",
         for k, days, n in run("days"):
             children[k].resolution_days[int(days)] += n
         escalated = [escalated_entry(concern_id=cid, village_code=village, visited_on=_day(day), category=category,
-                                     priority=priority, description=description or "", today=today)
-                     for cid, village, day, category, priority, description in run("escalated")]
+                                     priority=priority, description=json.loads(data).get("description", ""),
+                                     today=today)
+                     for cid, village, day, category, priority, data in run("escalated")]
         names = _names(s, [area_code, *children, *{e["village_code"] for e in escalated}], lang)
     for e in escalated:
         e["village_name"] = names.get(e["village_code"], e["village_code"])
