@@ -24,6 +24,7 @@ from app.services.followup import FollowupService
 from app.screen_deps import ScreenDeps
 from app.services.households import HouseholdService
 from app.services.meetings import MeetingService
+from app.services.reports import ReportService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
@@ -116,6 +117,7 @@ class AppContext:
         self.meetings = MeetingService(store, actor, on_saved=saved, clock=clock)
         self.review = SyncReview(store, on_saved=saved)
         self.drafts = DraftService(store)
+        self.reports = ReportService(store)
         self.status = AppStatus(self.review)
         self.reachability = Reachability(account, interval_s=cfg.probe_s)
         self._started = False
@@ -124,7 +126,8 @@ class AppContext:
         self.ui = ScreenDeps(
             households=self.households, visits=self.visits, concerns=self.concerns, followup=self.followup,
             areas=self.areas,
-            review=self.review, account=self.account, drafts=self.drafts, meetings=self.meetings, status=self.status, recovery=store.recovery,
+            review=self.review, account=self.account, drafts=self.drafts, meetings=self.meetings, reports=self.reports,
+            status=self.status, recovery=store.recovery,
             language=lambda: self.language, saved=self.saved, signed_in=self.signed_in,
             signed_out=self.signed_out, language_changed=self.set_language, app_resumed=self.auto.trigger,
             sync_now=self.auto.sync_now, session_started=self.start_background,

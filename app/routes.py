@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
-TABS = ("households", "concerns", "meetings", "sync", "settings")
+TABS = ("households", "concerns", "meetings", "reports", "sync", "settings")
 _ID = r"([0-9a-fA-F-]{36})"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("households", re.compile(r"^/(?:households)?$")),
@@ -22,6 +22,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("meeting", re.compile(rf"^/meetings/{_ID}$")),
     ("meeting_concerns", re.compile(rf"^/meetings/{_ID}/concerns$")),
     ("meeting_edit", re.compile(rf"^/meetings/{_ID}/edit$")),
+    ("reports", re.compile(r"^/reports$")),
     ("sync", re.compile(r"^/sync$")),
     ("settings", re.compile(r"^/settings$")),
 ]

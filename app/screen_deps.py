@@ -15,6 +15,7 @@ from app.services.drafts import DraftService
 from app.services.followup import FollowupService
 from app.services.households import HouseholdService
 from app.services.meetings import MeetingService
+from app.services.reports import ReportService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
 from app.viewmodels.status import AppStatus
@@ -28,6 +29,7 @@ class ScreenDeps:
     concerns: ConcernService
     followup: FollowupService
     areas: AreaService
+    reports: ReportService
     review: SyncReview
     account: AccountService
     drafts: DraftService  # half-typed forms, kept in the store apart from the records

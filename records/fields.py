@@ -90,6 +90,12 @@ ERROR_CODES: dict[str, str] = {
     "meeting_decision_drop_reason_required": "Say why it was dropped.",
     "meeting_target_invalid": "A yearly target is 12 or 24 meetings.",
     "meeting_time_invalid": "Enter a time like 08:30.",
+    # The activity report (records/report.py, GET /reports/activity).
+    "period_invalid": "Not a period: choose a month, a quarter, a year or two dates.",
+    "area_invalid": "Not an area code.",
+    "area_forbidden": "That area is outside yours.",
+    "period_not_over": "This period has not ended yet: submit its report from its last day on.",
+    "format_invalid": "The report comes as json, csv, xlsx or pdf.",
 }
 
 MAX_NAME = 120

@@ -13,6 +13,7 @@
     python -m server list-due-days --db URL
     python -m server export --db URL [--type household|visit|concern] [--area CODE] [--out FILE]
     python -m server seed-demo --db URL
+    python -m server report-deadline --db URL [--days N]   (days after a period ends a report is on time)
 
 The database URL may also come from PHUM_SERVER_DB; passwords from --password, PHUM_PASSWORD or a prompt.
 """
@@ -27,7 +28,8 @@ from pathlib import Path
 from server.config import DEFAULT_DB_URL, Settings
 
 COMMANDS = ("serve", "migrate", "create-user", "disable-user", "list-users", "load-gazetteer", "load-institutions",
-            "list-institutions", "set-due-days", "list-due-days", "export", "seed-demo")
+            "list-institutions", "set-due-days", "list-due-days", "export", "seed-demo",
+            "report-deadline")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="one type with its fields as columns; default: every type, data as JSON")
     export.add_argument("--area", default="", help="only records in this area code")
     export.add_argument("--out", type=Path, help="file to write; default: standard output")
+    deadline = command("report-deadline", "show or set how many days after a period ends a report is on time")
+    deadline.add_argument("--days", type=int, help="0 to 366; without it, the current limit is shown")
     return parser
 
 
@@ -186,6 +190,16 @@ def _run(args) -> int:
             print(f"loaded {info['source']} (version {info['version']}): {info['counts']}")
         elif args.command in ("load-institutions", "list-institutions", "set-due-days", "list-due-days"):
             return _followup_reference(db, args)
+        elif args.command == "report-deadline":
+            from server.submissions import deadline_days, set_deadline_days
+
+            if args.days is not None:
+                try:
+                    set_deadline_days(db, args.days)
+                except ValueError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 2
+            print(f"a period's report is on time until {deadline_days(db)} days after the period ends")
         elif args.command == "export":
             from server.export import export_csv
             from server.tables import in_area

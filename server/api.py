@@ -28,6 +28,8 @@ from server.limits import BodyLimit, OverloadLimiter, decode_body, json_bytes, p
 from server.office import change_concern_status
 from server.pull import pull
 from server.push import push
+from server.report import activity_report_file
+from server.submissions import overview, submit
 from server.reference import AreasCache, VillageCodes, categories
 from server.schemas import (
     CURSOR_PATTERN,
@@ -44,6 +46,9 @@ from server.schemas import (
     PushResponse,
     RecordOut,
     StatusRequest,
+    SubmissionOut,
+    SubmissionsOverview,
+    SubmitReportRequest,
 )
 from server.tables import ConflictRevision, RecordRow, in_area
 
@@ -180,6 +185,33 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
             "record_id": r.record_id, "type": r.type, "rev": r.rev, "base_rev": r.base_rev,
             "server_rev_at_arrival": r.server_rev_at_arrival, "username": r.username, "device_id": r.device_id,
             "received_at": r.received_at, "data": json.loads(r.data)} for r in rows])
+
+    @api.get("/reports/activity", tags=["reports"], responses=error_responses(400, 401, 403, 503))
+    def report_activity(actor: ActorDep, area: Annotated[Optional[str], Query(max_length=8)] = None,
+                        period: Annotated[Optional[str], Query(max_length=40)] = None,
+                        start: Annotated[Optional[str], Query(alias="from", max_length=10)] = None,
+                        end: Annotated[Optional[str], Query(alias="to", max_length=10)] = None,
+                        format: Annotated[str, Query(max_length=8)] = "json",
+                        lang: Annotated[str, Query(pattern="^(en|km)$")] = "en") -> Response:
+        """The activity report (docs/report.md) of `area` (default: yours; admin: national) for `period`
+        (2026-03, 2026-Q1, 2026) or `from`..`to` (days, inclusive); json, csv, xlsx or pdf."""
+        body, media, name = activity_report_file(db, actor.area_code, area, period, start, end, format, lang)
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'} if format != "json" else None
+        return Response(body, media_type=media, headers=headers)
+
+    @api.post("/reports/submissions", tags=["reports"], status_code=201, response_model=SubmissionOut,
+              responses=error_responses(400, 401, 403, 409, 413, 503))
+    def report_submit(body: SubmitReportRequest, actor: ActorDep) -> dict:
+        """A supervisor (admin: national) submits a period's report for their area, with a note: frozen."""
+        return submit(db, actor, body.period, body.note)
+
+    @api.get("/reports/submissions", tags=["reports"], response_model=SubmissionsOverview,
+             responses=error_responses(400, 401, 403, 503))
+    def report_submissions(actor: ActorDep, period: Annotated[str, Query(max_length=40)],
+                           area: Annotated[Optional[str], Query(max_length=8)] = None,
+                           lang: Annotated[str, Query(pattern="^(en|km)$")] = "en") -> dict:
+        """Which sub-areas of `area` (default: yours) submitted `period`, on time or late; the compiled totals."""
+        return overview(db, actor, area, period, lang=lang)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -15,7 +15,7 @@ from server.db import Database
 from server.errors import ApiError
 from server.institutions import InstitutionIds
 from server.push_rules import canonical
-from server.tables import AuditEntry, RecordRow
+from server.tables import AuditEntry, RecordRow, report_columns
 
 
 def change_concern_status(db: Database, actor: Actor, concern_id: str, status: ConcernStatus, note: str,
@@ -51,7 +51,8 @@ def change_concern_status(db: Database, actor: Actor, concern_id: str, status: C
         now = utcnow()
         s.execute(update(RecordRow).where(RecordRow.id == row.id).values(
             server_rev=server_rev, rev=changed.rev, base_rev=row.server_rev, device_id=f"server:{actor.username}"[:64],
-            content_hash=digest, data=text, updated_at=now, seq=seq))
+            content_hash=digest, data=text, updated_at=now, seq=seq,
+            **{k: v for k, v in report_columns(changed, row.visited_on).items() if k in ("status", "resolved_on")}))
         s.execute(insert(AuditEntry).values(
             at=now, username=actor.username, device_id=actor.device_id, action="status", record_type="concern",
             record_id=row.id, rev=changed.rev, server_rev=server_rev, content_hash=digest, seq=seq))

@@ -35,7 +35,9 @@ from server.push_rules import Answer, Caller, Facts, Prepared, Rejected, Stored,
 from server.institutions import InstitutionIds
 from server.reference import VillageCodes
 from server.schemas import PushRecord
-from server.tables import AREA_LEVELS, AuditEntry, ConflictRevision, MeetingInvite, RecordRow, area_columns
+from server.tables import (
+    AREA_LEVELS, AuditEntry, ConflictRevision, MeetingInvite, RecordRow, area_columns, report_columns,
+)
 
 TYPE_ORDER = {"household": 0, "visit": 1, "meeting": 2, "concern": 3}
 _PARENTS = {"household": (), "visit": ("household_id",), "meeting": (),
@@ -48,6 +50,9 @@ _UPDATE_RECORD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).val
 _MOVE_CHILD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values(
     village_code=bindparam("b_village_code"), seq=bindparam("b_seq"),
     **{f"{level}_code": bindparam(f"b_{level}_code") for level in AREA_LEVELS})
+# A visit's new day reaches the report columns of the concerns raised at it.
+_CONCERN_DAYS = _RECORDS.update().where(_RECORDS.c.visit_id == bindparam("b_visit_id"),
+                                        _RECORDS.c.type == "concern").values(visited_on=bindparam("b_day"))
 _INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_CONFLICT = ConflictRevision.__table__.insert()
 _RETRIES = 5  # a batch decided again after losing a race for a new id or a deadlock; more is a real fault
@@ -94,6 +99,7 @@ class _Batch:
         self.queue: list[_Queued] = []
         self.accepted_now: dict[tuple[str, str], int] = {}  # (id, content hash) -> server rev, this batch
         self.conflicts_now: set[tuple[str, str]] = set()
+        self.visit_days: dict[str, Any] = {}  # visit id -> its day, for its concerns' report columns
 
     # ------------------------------------------------------------ lookups
 
@@ -120,6 +126,12 @@ class _Batch:
             row = self.c.execute(select(*_COLUMNS).where(RecordRow.id == record_id)).first()
             self.cache[record_id] = Stored(*row) if row else None
         return self.cache[record_id]
+
+    def visit_day(self, visit_id: str):
+        if visit_id not in self.visit_days:
+            self.visit_days[visit_id] = self.c.execute(
+                select(RecordRow.visited_on).where(RecordRow.id == visit_id)).scalar()
+        return self.visit_days[visit_id]
 
     def data(self, stored: Stored) -> dict:
         """The stored record's JSON, read when first needed."""
@@ -186,7 +198,8 @@ class _Batch:
         values = dict(type=item.type, village_code=village, **area_columns(village), household_id=household_id,
                       server_rev=server_rev,
                       rev=model.rev, base_rev=item.base_rev, device_id=self.device_id, content_hash=digest,
-                      data=text, updated_at=self.now, seq=seq)
+                      data=text, updated_at=self.now, seq=seq,
+                      **report_columns(model, self.visit_day(model.visit_id) if model.kind == "concern" else None))
         queued = _Queued(index, model.id, self._needs(model))
         if existing is None:
             queued.rows.append((_INSERT_RECORD, {"id": model.id, **values}))
@@ -198,6 +211,10 @@ class _Batch:
             queued.rows += self._move_children(model.id, village)
         if model.kind == "meeting":
             queued.rows += _invite_rows(model.id, model.invited_areas)
+        if model.kind == "visit":
+            self.visit_days[model.id] = model.visited_on
+            if existing is not None:
+                queued.rows.append((_CONCERN_DAYS, {"b_visit_id": model.id, "b_day": model.visited_on}))
         self.queue.append(queued)
         self.accepted_now[(model.id, digest)] = server_rev
         self.cache[model.id] = Stored(model.id, item.type, village, household_id, server_rev, model.rev,
@@ -252,8 +269,8 @@ class _Batch:
         """Write the queue; on a refusal, record by record (see the module doc)."""
         rows = [row for queued in self.queue for row in queued.rows]
         # Same statement, consecutive after a stable sort by statement kind: inserts before updates of a record.
-        order = {id(_INSERT_RECORD): 0, id(_UPDATE_RECORD): 1, id(_MOVE_CHILD): 2, id(_INSERT_AUDIT): 3,
-                 id(_INSERT_CONFLICT): 4, id(_DELETE_INVITES): 5, id(_INSERT_INVITE): 6}
+        order = {id(_INSERT_RECORD): 0, id(_UPDATE_RECORD): 1, id(_MOVE_CHILD): 2, id(_CONCERN_DAYS): 2.5,
+                 id(_INSERT_AUDIT): 3, id(_INSERT_CONFLICT): 4, id(_DELETE_INVITES): 5, id(_INSERT_INVITE): 6}
         rows.sort(key=lambda row: order[id(row[0])])
         try:
             with self.c.begin_nested():

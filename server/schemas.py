@@ -197,3 +197,42 @@ class ConflictOut(BaseModel):
 
 class ConflictsResponse(BaseModel):
     conflicts: list[ConflictOut]
+
+
+class SubmitReportRequest(BaseModel):
+    """POST /reports/submissions: the period (2026-03, 2026-Q1, 2026 or from..to) of your area's report."""
+
+    model_config = ConfigDict(extra="forbid")
+    period: str = Field(max_length=40)
+    note: str = Field(default="", max_length=2000)
+
+
+class SubmissionOut(BaseModel):
+    """One area's report for a period as the level above sees it (``submitted`` false: none yet)."""
+
+    area_code: str
+    name: Optional[str] = None
+    period: Optional[str] = None
+    submitted: bool
+    submitted_at: Optional[str] = None  # the first submission: it decides on time
+    on_time: Optional[bool] = None
+    corrected_at: Optional[str] = None  # the latest, when it was submitted again
+    submitted_by: Optional[str] = None
+    submitted_name: Optional[str] = None
+    note: Optional[str] = None
+    submissions: int = 0
+    figures: Optional[dict[str, Any]] = None  # the report as submitted (GET /reports/activity's JSON)
+
+
+class SubmissionsOverview(BaseModel):
+    area: dict[str, str]
+    period: str
+    due: str  # the last day a submission is on time (the period's end + the administrator's day limit)
+    own: Optional[SubmissionOut]
+    sub_area_level: Optional[str]
+    sub_areas: list[SubmissionOut]
+    expected: int
+    submitted: int
+    on_time: int
+    reporting_rate: Optional[float]  # % of the sub-areas that submitted
+    compiled: dict[str, Any]  # the report compiled from the sub-areas' submissions

@@ -1,10 +1,10 @@
 """The server's tables (SQLAlchemy 2). The schema itself is made by the Alembic migrations."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import and_, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -119,10 +119,39 @@ class RecordRow(Base):
     data: Mapped[str] = mapped_column(Text)  # canonical JSON of Record.wire()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # The activity report's facts as typed columns (report_columns), so that it is SQL aggregates over
+    # indexes, not JSON parsed per row: a visit's day; a concern's visit, its day, category, priority,
+    # status and the Cambodian day it was resolved. None where they do not apply.
+    visited_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    visit_id: Mapped[Optional[str]] = mapped_column(String(36), nullable=True)
+    category: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    priority: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    status: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    resolved_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
     __table_args__ = (Index("ix_records_village_seq", "village_code", "seq"),
                       Index("ix_records_province_seq", "province_code", "seq"),
                       Index("ix_records_district_seq", "district_code", "seq"),
-                      Index("ix_records_commune_seq", "commune_code", "seq"))
+                      Index("ix_records_commune_seq", "commune_code", "seq"),
+                      Index("ix_records_type_day", "type", "visited_on"),
+                      Index("ix_records_province_type_day", "province_code", "type", "visited_on"),
+                      Index("ix_records_district_type_day", "district_code", "type", "visited_on"),
+                      Index("ix_records_visit_id", "visit_id"))
+
+
+def report_columns(record: Any, visit_day: Optional[date]) -> dict[str, Any]:
+    """The report columns of a validated record (``visit_day``: a concern's visit's day)."""
+    from records.report import resolved_on
+
+    values: dict[str, Any] = dict(visited_on=None, visit_id=None, category=None, priority=None, status=None,
+                                  resolved_on=None)
+    if record.kind == "visit":
+        values["visited_on"] = record.visited_on
+    elif record.kind == "concern":
+        status = record.status.value
+        values.update(visited_on=visit_day, visit_id=record.visit_id, category=record.category.value,
+                      priority=record.priority.value, status=status,
+                      resolved_on=resolved_on(status, [h.model_dump() for h in record.history], record.updated_at))
+    return values
 
 
 def area_columns(village_code: str) -> dict[str, str]:
@@ -256,3 +285,24 @@ class ReferenceSet(Base):
     version: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+class ReportSubmission(Base):
+    """A period's activity report as a supervisor submitted it for their area: frozen, never updated."""
+
+    __tablename__ = "report_submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(8))  # "" = national
+    period: Mapped[str] = mapped_column(String(24))  # records.report.Period.label
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_name: Mapped[str] = mapped_column(String(120), default="")
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[str] = mapped_column(Text)  # the report's JSON at submission
+    __table_args__ = (Index("ix_report_submissions_period_area", "period", "area_code", "id"),)
+
+
+class ServerSetting(Base):
+    """Settings an administrator sets with the CLI (e.g. report.deadline_days)."""
+
+    __tablename__ = "server_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -16,6 +16,7 @@ import copy
 import json
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any, Callable, ClassVar, Iterable, Optional, Protocol
 
 from records.meetings import Meeting
@@ -119,6 +120,15 @@ class DocRecords(RecordRepository):
     def count(self) -> int:
         return len(self.docs)
 
+    def stored_fields(self, *names: str, ids: Optional[Iterable[str]] = None) -> list[tuple]:
+        docs = self.docs
+        chosen = list(docs.values()) if ids is None else [docs[i] for i in ids if i in docs]
+        pick = itemgetter(*names)  # C speed: a report reads 100,000s of these
+        try:
+            return [pick(d) for d in chosen] if len(names) > 1 else [(pick(d),) for d in chosen]
+        except KeyError:  # a document from before a field existed
+            return [tuple(d.get(n) for n in names) for d in chosen]
+
     def ids_in_state(self, *states: SyncState) -> list[str]:
         wanted = {SyncState(s).value for s in states}
         return [i for i, d in list(self.docs.items()) if d["sync_state"] in wanted]
@@ -218,6 +228,10 @@ class DocConcerns(DocRecords, ConcernRepository):
 
     def for_visit(self, visit_id: str) -> list[Concern]:
         return _newest_first(self._records(self._by_visit.ids(visit_id)))
+
+    def ids_for_visits(self, visit_ids: Iterable[str]) -> list[str]:
+        members = self._by_visit._members
+        return [i for v in visit_ids if (found := members.get(v)) for i in list(found)]
 
     def filtered(
         self,

@@ -151,6 +151,10 @@ class RecordRepository(ABC, Generic[R]):
     def state_counts(self) -> dict[SyncState, int]:
         """How many records are in each sync state (the pending badge asks after every save)."""
         return {state: len(self.ids_in_state(state)) for state in SyncState}
+    @abstractmethod
+    def stored_fields(self, *names: str, ids: Optional[Iterable[str]] = None) -> list[tuple]:
+        """One tuple of these stored (JSON-form) field values per record (of ``ids`` if given), unvalidated:
+        a report's pass over 100,000 records must not build 100,000 models."""
 
 
 class HouseholdRepository(RecordRepository[Household]):
@@ -201,6 +205,10 @@ class ConcernRepository(RecordRepository[Concern]):
 
     @abstractmethod
     def for_visit(self, visit_id: str) -> list[Concern]: ...
+
+    @abstractmethod
+    def ids_for_visits(self, visit_ids: Iterable[str]) -> list[str]:
+        """Ids of the concerns raised at these visits (from the index: no document is read)."""
 
     @abstractmethod
     def filtered(

@@ -13,19 +13,20 @@ from views.env import Env, Screen
 from views.theme import FONTS, PHONE_MAX_WIDTH, TOUCH, locales, theme
 from views.widgets import icon_button, tid
 
-TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "meetings": "/meetings", "sync": "/sync",
+TAB_ROUTES = {"households": "/households", "concerns": "/concerns", "meetings": "/meetings", "reports": "/reports", "sync": "/sync",
               "settings": "/settings"}
 TAB_ICONS = {
     "households": (ft.Icons.HOME_OUTLINED, ft.Icons.HOME),
     "concerns": (ft.Icons.CAMPAIGN_OUTLINED, ft.Icons.CAMPAIGN),
     "meetings": (ft.Icons.GROUPS_OUTLINED, ft.Icons.GROUPS),
+    "reports": (ft.Icons.BAR_CHART_OUTLINED, ft.Icons.BAR_CHART),
     "sync": (ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC),
     "settings": (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
 }
 
 
 def screen_for(env: Env, route: Route) -> Screen:
-    from views import concerns, household_detail, household_form, households, settings, sync_screen, visit_form
+    from views import concerns, household_detail, household_form, households, reports, settings, sync_screen, visit_form
     from views import forum_concerns, meeting_detail, meetings
 
     factories: dict[str, Callable[[], Screen]] = {
@@ -42,6 +43,7 @@ def screen_for(env: Env, route: Route) -> Screen:
         "meeting_edit": lambda: meetings.PlanMeetingScreen(env, route.meeting_id),
         "meeting": lambda: meeting_detail.MeetingDetailScreen(env, route.meeting_id),
         "meeting_concerns": lambda: forum_concerns.ForumConcernsScreen(env, route.meeting_id),
+        "reports": lambda: reports.ReportsScreen(env),
         "sync": lambda: sync_screen.SyncScreen(env),
         "settings": lambda: settings.SettingsScreen(env),
     }

@@ -30,7 +30,7 @@ def test_every_route_renders_in_both_layouts_and_languages(ctx, seeded, size):
     h, visit, concerns = seeded
     routes = ["/households", "/households/new", f"/households/{h.id}", f"/households/{h.id}/edit",
               f"/households/{h.id}/visit", f"/households/{h.id}/visits/{visit.id}", "/concerns",
-              f"/concerns/{concerns[0].id}", "/sync", "/settings", "/no/such/page"]
+              f"/concerns/{concerns[0].id}", "/reports", "/sync", "/settings", "/no/such/page"]
     for lang in ("km", "en"):
         ctx.set_language(lang)
         with app_session(ctx, route="/households", width=size[0], height=size[1]) as s:

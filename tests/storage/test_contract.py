@@ -22,6 +22,16 @@ def test_a_saved_household_reads_back_equal(store, reopen):
     assert store.households.count() == 1
 
 
+def test_stored_fields_read_back_each_records_values_after_reopening(store, reopen):
+    h = household(1)
+    v = visit(h, 1)
+    store.save(h, v)
+    store = reopen(store)
+    assert store.visits.stored_fields("id", "household_id", "visited_on") == [
+        (v.id, h.id, v.visited_on.isoformat())]
+    assert store.households.stored_fields("village_code", "no_such_field") == [(h.village_code, None)]
+
+
 def test_an_unknown_id_is_none_for_find_and_not_found_for_get(store):
     assert store.households.find("00000000-0000-4000-8000-000000000000") is None
     with pytest.raises(NotFoundError):
@@ -316,3 +326,11 @@ def test_a_draft_is_kept_apart_from_the_records_and_never_in_the_outbox(store, r
     store.drafts.remove("household:new")  # gone already: nothing to do
     store = reopen(store)
     assert store.drafts.keys() == [f"household:{h.id}"] and store.drafts.find("household:new") is None
+def test_the_concerns_of_some_visits_are_found_from_the_index(store, reopen):
+    h = household(1)
+    v1, v2, v3 = visit(h, 1), visit(h, 2), visit(h, 3)
+    c1, c2, c3 = concern(h, v1, 1), concern(h, v1, 2), concern(h, v2, 3)
+    store.save(h, v1, v2, v3, c1, c2, c3)
+    store = reopen(store)
+    assert sorted(store.concerns.ids_for_visits([v1.id, v3.id, "no-such-visit"])) == sorted([c1.id, c2.id])
+    assert store.concerns.stored_fields("id", ids=[c3.id, "gone"]) == [(c3.id,)]

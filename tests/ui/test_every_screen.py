@@ -73,6 +73,7 @@ def screens(ids: dict[str, str]) -> list[tuple[str, str, str]]:
         ("visit-edit", f"/households/{h}/visits/{v}", "concern-1-card"),
         ("concerns", "/concerns", "concern-row-0"),
         ("concern-detail", f"/concerns/{c}", "concern-history"),
+        ("reports", "/reports", "report-figures"),
         ("sync", "/sync", "conflict-0"),
         ("settings", "/settings", "language-card"),
     ]

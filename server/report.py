@@ -1,0 +1,161 @@
+"""The activity report on the server: records/report.py's figures from SQL aggregates (docs/report.md).
+
+The database counts (GROUP BY per sub-area, category, priority, status, days to resolution) over the
+records' typed report columns (server.tables.report_columns: a visit's day, a concern's visit's day,
+category, priority, status, resolved day), through the (area, type, day) indexes; no record is loaded
+into Python except the escalated list. Only month and day arithmetic differ by dialect.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import Date, bindparam, select, text
+
+from records.areas import is_code, level_of
+from records.catalog import load_catalog
+from records.models import ConcernCategory, Priority, utcnow
+from records.report import Period, Tally, assemble, child_level, escalated_entry, local_date, outcome_of
+from server.db import Database
+from server.errors import ApiError
+from server.tables import Area
+
+
+def _area_sql(area_code: str) -> str:
+    """The area as stored columns; a commune or village also names its district, whose (district, type,
+    day) index then finds the rows."""
+    if not area_code:
+        return ""
+    level = level_of(area_code)
+    column = "village_code" if level == "village" else f"{level}_code"
+    extra = " AND r.district_code = :district" if level in ("commune", "village") else ""
+    return f" AND r.{column} = :area{extra}"
+
+
+def _queries(dialect: str, area_code: str) -> dict[str, str]:
+    level = child_level(area_code)
+    child = ("r.village_code" if level == "village" else f"r.{level}_code") if level else "''"
+    month = "to_char(r.visited_on, 'YYYY-MM')" if dialect == "postgresql" else "substr(r.visited_on, 1, 7)"
+    days = ("(r.resolved_on - r.visited_on)" if dialect == "postgresql"
+            else "CAST(julianday(r.resolved_on) - julianday(r.visited_on) AS INTEGER)")
+    where = f"FROM records r WHERE r.type = '{{kind}}' AND r.visited_on BETWEEN :start AND :end{_area_sql(area_code)}"
+    visits, concerns = where.format(kind="visit"), where.format(kind="concern")
+    return {
+        "visits": f"SELECT {child} AS k, count(*), count(DISTINCT r.household_id) {visits} GROUP BY 1",
+        "months": f"SELECT {month}, count(*) {visits} GROUP BY 1",
+        "concerns": f"SELECT {child} AS k, r.category, r.priority, r.status, count(*) {concerns} GROUP BY 1, 2, 3, 4",
+        "days": (f"SELECT k, CASE WHEN d < 0 THEN 0 ELSE d END, count(*) FROM (SELECT {child} AS k, {days} AS d "
+                 f"{concerns} AND r.status = 'resolved' AND r.resolved_on IS NOT NULL) x GROUP BY 1, 2"),
+        "escalated": (f"SELECT r.id, r.village_code, r.visited_on, r.category, r.priority, r.data {concerns} "
+                      f"AND r.status = 'escalated' ORDER BY r.visited_on, r.id LIMIT :limit"),
+    }
+
+
+def area_for(actor_area: str, wanted: Optional[str]) -> str:
+    """The area a caller may report on: theirs when none is asked, else one inside theirs (403 outside)."""
+    area = actor_area if wanted is None else wanted.strip()
+    if area and not is_code(area):
+        raise ApiError(400, "area_invalid", f"not an area code: {area!r} (2, 4, 6 or 8 digits, or empty)")
+    if not area.startswith(actor_area):
+        raise ApiError(403, "area_forbidden", "That area is outside yours.")
+    return area
+
+
+def activity(db: Database, area_code: str, period: Period, *, lang: str = "en",
+             now: Optional[datetime] = None, limit: int = 500) -> dict[str, Any]:
+    """The report of ``area_code`` ("" = national) for ``period``, the same shape as the device's."""
+    from records.report import ESCALATED_LIST_LIMIT
+
+    now = now or utcnow()
+    sql = _queries(db.engine.dialect.name, area_code)
+    params = {"area": area_code, "district": area_code[:4], "start": period.start, "end": period.end,
+              "limit": min(limit, ESCALATED_LIST_LIMIT)}
+    typed = (bindparam("start", type_=Date), bindparam("end", type_=Date))  # a date on both dialects
+    children: dict[str, Tally] = defaultdict(Tally)
+    by_month: Counter = Counter()
+    today = local_date(now)
+    with db.session() as s:
+        run = lambda name: s.execute(  # noqa: E731
+            text(sql[name]).bindparams(*(p for p in typed if f":{p.key}" in sql[name])), params).all()
+        for k, visits, households in run("visits"):
+            children[k].visits, children[k].households = visits, households
+        for month, n in run("months"):
+            by_month[month] = n
+        for k, category, priority, status, n in run("concerns"):
+            t = children[k]
+            t.concerns += n
+            t.by_category[category] += n
+            t.by_priority[priority] += n
+            t.outcomes[outcome_of(status)] += n
+        for k, days, n in run("days"):
+            children[k].resolution_days[int(days)] += n
+        escalated = [escalated_entry(concern_id=cid, village_code=village, visited_on=_day(day), category=category,
+                                     priority=priority, description=json.loads(data).get("description", ""),
+                                     today=today)
+                     for cid, village, day, category, priority, data in run("escalated")]
+        names = _names(s, [area_code, *children, *{e["village_code"] for e in escalated}], lang)
+    for e in escalated:
+        e["village_name"] = names.get(e["village_code"], e["village_code"])
+    total = Tally()
+    for t in children.values():
+        total.add(t)
+    named = {k: t for k, t in children.items() if k}
+    return assemble(area_code=area_code, area_name=names.get(area_code, area_code), period=period, total=total,
+                    children=named, child_names=names, escalated=escalated, visits_by_month=by_month,
+                    generated_at=now, categories=[c.value for c in ConcernCategory],
+                    priorities=[p.value for p in Priority])
+
+
+def _day(value):
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _names(s, codes: list[str], lang: str) -> dict[str, str]:
+    out = {"": load_catalog(lang).get("report.national", "Cambodia")}
+    wanted = [c for c in codes if c]
+    if wanted:
+        for code, en, km in s.execute(select(Area.code, Area.name_en, Area.name_km).where(Area.code.in_(wanted))):
+            out[code] = (km if lang == "km" else en) or en or km or code
+    return out
+
+
+MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+
+
+def activity_report_file(db: Database, actor_area: str, area: Optional[str], period: Optional[str],
+                         start: Optional[str], end: Optional[str], fmt: str, lang: str) -> tuple[bytes, str, str]:
+    """(body, media type, file name) of GET /reports/activity; a bad argument is a 400 with its code."""
+    from datetime import date
+
+    from records.report import PeriodError, parse_period, period_between
+    from server import report_files
+    from server.limits import json_bytes
+
+    if fmt not in MEDIA:
+        raise ApiError(400, "format_invalid", "format is one of json, csv, xlsx, pdf")
+    code = area_for(actor_area, area)
+    try:
+        if period:
+            chosen = parse_period(period)
+        elif start and end:
+            chosen = period_between(date.fromisoformat(start), date.fromisoformat(end))
+        else:
+            raise PeriodError("give period=2026-Q1 (or a month, a year), or from= and to=")
+    except (PeriodError, ValueError) as exc:
+        raise ApiError(400, "period_invalid", str(exc)) from None
+    report = activity(db, code, chosen, lang=lang)
+    name = f"phum-report-{code or 'national'}-{chosen.label.replace('..', '_')}.{fmt}"
+    if fmt == "json":
+        return json_bytes(report), MEDIA[fmt], name
+    if fmt == "csv":
+        return report_files.to_csv(report, lang), MEDIA[fmt], name
+    if fmt == "xlsx":
+        return report_files.to_xlsx(report, lang), MEDIA[fmt], name
+    from server.report_pdf import to_pdf
+
+    return to_pdf(report, lang), MEDIA[fmt], name

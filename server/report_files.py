@@ -1,0 +1,81 @@
+"""The activity report as files: CSV (one table per section) and XLSX (one sheet per section).
+
+Labels come from the app's catalogue (records/catalog.py) in Khmer or English; areas by name,
+categories and outcomes by their label, never a code.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Iterator
+
+from records.catalog import load_catalog
+from records.report import OUTCOMES
+
+FIGURES = ("households_visited", "visits", "concerns", *OUTCOMES, "resolved_pct", "median_days_to_resolution",
+           "p90_days_to_resolution")
+
+
+def _label(cat: dict[str, str], key: str) -> str:
+    return cat.get(key, key)
+
+
+def sections(report: dict[str, Any], lang: str) -> Iterator[tuple[str, list[list[Any]]]]:
+    """(title, rows with a header row first) for each section, the same for CSV, XLSX and PDF."""
+    cat = load_catalog(lang)
+    hidden = _label(cat, "report.hidden")
+    shown = lambda v: hidden if v is None else v  # noqa: E731
+    area, period = report["area"], report["period"]
+    yield _label(cat, "report.section.figures"), [
+        [_label(cat, "report.col.figure"), _label(cat, "report.col.value")],
+        [_label(cat, "report.col.area"), area["name"]],
+        [_label(cat, "report.col.period"), f"{period['from']} – {period['to']}"],
+        *[[_label(cat, f"report.fig.{k}"), shown(report["figures"][k])] for k in FIGURES]]
+    yield _label(cat, "report.section.categories"), [
+        [_label(cat, "report.col.category"), _label(cat, "report.col.count")],
+        *[[_label(cat, f"category.{k}"), n] for k, n in report["by_category"].items()]]
+    yield _label(cat, "report.section.priorities"), [
+        [_label(cat, "report.col.priority"), _label(cat, "report.col.count")],
+        *[[_label(cat, f"priority.{k}"), n] for k, n in report["by_priority"].items()]]
+    yield _label(cat, "report.section.months"), [
+        [_label(cat, "report.col.month"), _label(cat, "report.fig.visits")],
+        *[[m, n] for m, n in report["visits_by_month"].items()]]
+    yield _label(cat, "report.section.sub_areas"), [
+        [_label(cat, "report.col.area"), *[_label(cat, f"report.fig.{k}") for k in FIGURES]],
+        *[[row["name"], *[shown(row[k]) for k in FIGURES]] for row in report["sub_areas"]]]
+    yield _label(cat, "report.section.escalated"), [
+        [_label(cat, "report.col.visited_on"), _label(cat, "report.col.village"), _label(cat, "report.col.category"),
+         _label(cat, "report.col.priority"), _label(cat, "report.col.age_days"), _label(cat, "report.col.summary")],
+        *[[e["visited_on"], e.get("village_name", e["village_code"]), _label(cat, f"category.{e['category']}"),
+           _label(cat, f"priority.{e['priority']}"), e["age_days"], e["description"]] for e in report["escalated"]]]
+
+
+def to_csv(report: dict[str, Any], lang: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for i, (title, rows) in enumerate(sections(report, lang)):
+        if i:
+            writer.writerow([])
+        writer.writerow([title])
+        writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read the Khmer as UTF-8
+
+
+def to_xlsx(report: dict[str, Any], lang: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sections(report, lang):
+        sheet = book.create_sheet(title[:31])  # Excel's limit on a sheet name
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
