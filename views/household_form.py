@@ -151,6 +151,11 @@ class HouseholdFormScreen(Screen):
         self._discarded = True
         self.vm.draft.drop()
 
+    def _open_duplicate(self, household_id: str) -> None:
+        # The official said this is that household: what was typed for it is dropped by that choice.
+        self.discard()
+        self.env.go(f"/households/{household_id}")
+
     def dispose(self) -> None:
         # Left without a word (browser back, app closed): the draft stays and is offered next time.
         if not self._discarded:
@@ -176,7 +181,7 @@ class HouseholdFormScreen(Screen):
         self.form_error.visible = False
         self.duplicates.content = duplicates_panel(
             self.tr, self.vm.duplicates, village_label=self.vm.village_label,
-            on_open=lambda hid: self.env.go(f"/households/{hid}"), on_different=self._save_different)
+            on_open=self._open_duplicate, on_different=self._save_different)
         self.duplicates.visible = True
         self.env.page.run_task(self._scroll_to_duplicates)
 
