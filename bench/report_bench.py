@@ -31,7 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from records.models import Concern, ConcernCategory, ConcernStatus, Household, Priority, Visit  # noqa: E402
+from records.models import (  # noqa: E402
+    Concern, ConcernCategory, ConcernStatus, Escalation, EscalationLevel, Household, Priority, Visit,
+)
+
+ESCALATION = Escalation(level=EscalationLevel.province, tried_locally="Commune repairs", who_was_urged="Department",
+                        why_not_solved="No budget", ask="Fund it")
 
 T0 = datetime(2026, 1, 1, 1, tzinfo=timezone.utc)
 VILLAGES = [f"0102{c:02d}{v:02d}" for c in range(1, 11) for v in range(1, 11)]
@@ -55,7 +60,7 @@ def district_records(n: int, seed: int = 1) -> list:
                 if roll < 0.5:
                     c = c.change_status(ConcernStatus.resolved, by="Official", at=T0 + timedelta(days=rng.randint(0, 90)))
                 elif roll < 0.6:
-                    c = c.change_status(ConcernStatus.escalated, by="Official", at=T0)
+                    c = c.change_status(ConcernStatus.escalated, by="Official", at=T0, escalation=ESCALATION)
                 out.append(c)
     return out
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from records.models import Concern, ConcernCategory, ConcernStatus, Household, Priority, Visit
-from tests.support.records import OFFICIAL, concern, household, visit
+from tests.support.records import ESCALATION, OFFICIAL, concern, household, visit
 
 PHNOM_PENH = ZoneInfo("Asia/Phnom_Penh")
 COMMUNE_A, COMMUNE_B = "010201", "010202"
@@ -42,7 +42,8 @@ def scenario() -> list:
     c[3] = _resolved(c[3], t(18))
     c[4] = c[4].change_status(ConcernStatus.referred, by=OFFICIAL, referred_to="Provincial water office",
                               at=t(12))
-    c[5] = c[5].change_status(ConcernStatus.escalated, by=OFFICIAL, at=t(12), note="needs the ministry")
+    c[5] = c[5].change_status(ConcernStatus.escalated, by=OFFICIAL, at=t(12), note="needs the ministry",
+                              escalation=ESCALATION)
     c.append(concern(a[0], v[6], 10, category=ConcernCategory.roads))  # raised on March 31, open
     out += c
     # Commune B: 2 households, 3 concerns (rates hidden: n < 5).
@@ -83,7 +84,7 @@ def mixed(n: int, *, seed: int = 7, villages=(VILLAGE_A1, VILLAGE_A2, VILLAGE_B1
                 elif roll < 0.5:
                     cc = cc.change_status(ConcernStatus.referred, by=OFFICIAL, referred_to="Health centre", at=when)
                 elif roll < 0.6:
-                    cc = cc.change_status(ConcernStatus.escalated, by=OFFICIAL, at=when)
+                    cc = cc.change_status(ConcernStatus.escalated, by=OFFICIAL, at=when, escalation=ESCALATION)
                 elif roll < 0.7:
                     cc = cc.change_status(ConcernStatus.in_progress, by=OFFICIAL, at=when)
                 out.append(cc)
