@@ -33,6 +33,8 @@ from server.submissions import overview, submit
 from server.reference import AreasCache, VillageCodes, categories
 from server.schemas import (
     CURSOR_PATTERN,
+    REPORT_FILE_TYPES,
+    ActivityReport,
     AreasResponse,
     CategoriesResponse,
     DueDaysResponse,
@@ -186,7 +188,10 @@ def create_app(settings: Settings, db: Optional[Database] = None) -> FastAPI:
             "server_rev_at_arrival": r.server_rev_at_arrival, "username": r.username, "device_id": r.device_id,
             "received_at": r.received_at, "data": json.loads(r.data)} for r in rows])
 
-    @api.get("/reports/activity", tags=["reports"], responses=error_responses(400, 401, 403, 503))
+    @api.get("/reports/activity", tags=["reports"], responses={
+        200: {"model": ActivityReport, "description": "The report: JSON, or the file asked for by `format`",
+              "content": {media: {} for media in REPORT_FILE_TYPES}},
+        **error_responses(400, 401, 403, 503)})
     def report_activity(actor: ActorDep, area: Annotated[Optional[str], Query(max_length=8)] = None,
                         period: Annotated[Optional[str], Query(max_length=40)] = None,
                         start: Annotated[Optional[str], Query(alias="from", max_length=10)] = None,

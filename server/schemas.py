@@ -207,6 +207,27 @@ class SubmitReportRequest(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
+class ActivityReport(BaseModel):
+    """GET /reports/activity as JSON (records/report.py builds it; docs/server.md "Activity report")."""
+
+    model_config = ConfigDict(extra="allow")
+    area: dict[str, Any]
+    period: dict[str, Any]
+    generated_at: str
+    figures: dict[str, Any]
+    resolution_days: dict[str, int]
+    by_category: dict[str, int]
+    by_priority: dict[str, int]
+    visits_by_month: dict[str, int]
+    sub_area_level: Optional[str]
+    sub_areas: list[dict[str, Any]]
+    escalated: list[dict[str, Any]]
+
+
+REPORT_FILE_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "application/pdf")
+
+
 class SubmissionOut(BaseModel):
     """One area's report for a period as the level above sees it (``submitted`` false: none yet)."""
 

@@ -32,6 +32,7 @@ PROTOCOL_ENDPOINTS = {
     ("/api/v1/reference/due-days", "get"), ("/api/v1/concerns/{concern_id}/status", "post"),
     ("/api/v1/conflicts", "get"),
     ("/api/v1/reports/submissions", "post"), ("/api/v1/reports/submissions", "get"),
+    ("/api/v1/reports/activity", "get"),
 }
 
 
