@@ -24,7 +24,7 @@ from server.tables import Area
 
 
 def _area_sql(area_code: str) -> str:
-    """The area as stored columns; a commune or village also names its district, whose (district, type,
+    """The area as stored columns; a commune or village also names its district, whose (type, district,
     day) index then finds the rows."""
     if not area_code:
         return ""

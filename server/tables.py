@@ -133,8 +133,8 @@ class RecordRow(Base):
                       Index("ix_records_district_seq", "district_code", "seq"),
                       Index("ix_records_commune_seq", "commune_code", "seq"),
                       Index("ix_records_type_day", "type", "visited_on"),
-                      Index("ix_records_province_type_day", "province_code", "type", "visited_on"),
-                      Index("ix_records_district_type_day", "district_code", "type", "visited_on"),
+                      Index("ix_records_type_province_day", "type", "province_code", "visited_on"),
+                      Index("ix_records_type_district_day", "type", "district_code", "visited_on"),
                       Index("ix_records_visit_id", "visit_id"))
 
 
