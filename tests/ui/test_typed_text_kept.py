@@ -23,8 +23,9 @@ from playwright.sync_api import expect
 
 from app.i18n import Translator
 from tests.support.live_server import live_server
-from tests.support.records import household, visit, concern
+from tests.support.records import ESCALATION, concern, household, visit
 from tests.ui.harness import SIZES, Ui, running_app
+from views.followup import SUMMARY_PARTS
 from tests.ui.test_capture_offline_sync import api, server_records
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
@@ -203,6 +204,12 @@ def test_300_khmer_characters_typed_through_sync_pull_and_banner_are_saved_exact
 
             ui.go(f"/concerns/{c.id}", "status-form")
             ui.click("status-to-escalated")
+            # Escalating asks for the summary for the level above (issue 11): filled first, and kept
+            # through the same sync, pull and banner as the note.
+            ui.wait("escalation-level-province")
+            ui.click("escalation-level-province")
+            for part in SUMMARY_PARTS:
+                ui.type(f"escalation-{part.replace('_', '-')}", getattr(ESCALATION, part))
             box = ui.value_of("status-note")
             office_moved = banner_shown = banner_gone = False
             for i, ch in enumerate(KHMER_NOTE):
@@ -224,6 +231,8 @@ def test_300_khmer_characters_typed_through_sync_pull_and_banner_are_saved_exact
                     office_moved = True
             assert office_moved and banner_shown and banner_gone
             expect(box).to_have_value(KHMER_NOTE)
+            for part in SUMMARY_PARTS:
+                expect(ui.value_of(f"escalation-{part.replace('_', '-')}")).to_have_value(getattr(ESCALATION, part))
             ui.screenshot(f"typed-kept-{size}-{lang}-concern-note")
             ui.click("change-status")
             expect(ui.tid("concern-status")).to_contain_text(tr("status.escalated"), timeout=15_000)
@@ -236,7 +245,7 @@ def test_300_khmer_characters_typed_through_sync_pull_and_banner_are_saved_exact
                     break
                 assert time.monotonic() < deadline, f"the escalation never reached the server: {history}"
                 time.sleep(0.5)
-            assert history[-1]["note"] == KHMER_NOTE
+            assert history[-1]["note"] == KHMER_NOTE and history[-1]["escalation"]["ask"] == ESCALATION.ask
             assert [e["to_status"] for e in history][-2:] == ["in_progress", "escalated"]
             app.assert_clean()
         finally:
