@@ -24,6 +24,11 @@ STATE_COLORS = {
     "done": ft.Colors.GREEN_700,
 }
 SUMMARY_PARTS = ("tried_locally", "who_was_urged", "why_not_solved", "ask")
+
+
+def summary_part_id(part: str) -> str:
+    """The test id of one escalation summary field (browser tests find it by this)."""
+    return f"escalation-{part.replace('_', '-')}"
 SUGGESTED = 5  # institutions offered as chips before the whole list
 
 
@@ -179,7 +184,7 @@ def escalation_controls(tr: "Translator", vm: ConcernsVM, form: StatusChangeForm
     for part in SUMMARY_PARTS:
         controls.append(field(tr, f"followup.{part}", summary.get(part, ""), multiline=True,
                               on_change=lambda e, p=part: set_part(p, e.control.value or ""),
-                              identifier=f"escalation-{part.replace('_', '-')}"))
+                              identifier=summary_part_id(part)))
     if form.escalation_error:
         controls.append(tid("escalation-error", ft.Text(tr.error(form.escalation_error), color=ft.Colors.ERROR)))
     return controls

@@ -25,7 +25,7 @@ from app.i18n import Translator
 from tests.support.live_server import live_server
 from tests.support.records import ESCALATION, concern, household, visit
 from tests.ui.harness import SIZES, Ui, running_app
-from views.followup import SUMMARY_PARTS
+from views.followup import SUMMARY_PARTS, summary_part_id
 from tests.ui.test_capture_offline_sync import api, server_records
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
@@ -209,7 +209,7 @@ def test_300_khmer_characters_typed_through_sync_pull_and_banner_are_saved_exact
             ui.wait("escalation-level-province")
             ui.click("escalation-level-province")
             for part in SUMMARY_PARTS:
-                ui.type(f"escalation-{part.replace('_', '-')}", getattr(ESCALATION, part))
+                ui.type(summary_part_id(part), getattr(ESCALATION, part))
             box = ui.value_of("status-note")
             office_moved = banner_shown = banner_gone = False
             for i, ch in enumerate(KHMER_NOTE):
@@ -232,7 +232,7 @@ def test_300_khmer_characters_typed_through_sync_pull_and_banner_are_saved_exact
             assert office_moved and banner_shown and banner_gone
             expect(box).to_have_value(KHMER_NOTE)
             for part in SUMMARY_PARTS:
-                expect(ui.value_of(f"escalation-{part.replace('_', '-')}")).to_have_value(getattr(ESCALATION, part))
+                expect(ui.value_of(summary_part_id(part))).to_have_value(getattr(ESCALATION, part))
             ui.screenshot(f"typed-kept-{size}-{lang}-concern-note")
             ui.click("change-status")
             expect(ui.tid("concern-status")).to_contain_text(tr("status.escalated"), timeout=15_000)
