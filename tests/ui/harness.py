@@ -228,6 +228,18 @@ class Ui:
                     raise
         raise AssertionError(f"{text!r} never shown after tapping {identifier}")
 
+    def click_until_there(self, identifier: str, shown: str, attempts: int = 3) -> Locator:
+        """Tap, then wait for the node ``shown`` (a test id); tap again if the tap was dropped
+        by a redraw (as :meth:`click_until_shown`, for a node instead of a text)."""
+        for attempt in range(attempts):
+            self.click(identifier)
+            try:
+                return self.wait(shown, timeout=5_000 if attempt < attempts - 1 else 20_000)
+            except AssertionError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError(f"{shown!r} never there after tapping {identifier}")
+
     def field(self, identifier: str) -> Locator:
         return self.wait(identifier).locator("input, textarea").first
 
@@ -238,8 +250,14 @@ class Ui:
             try:
                 box.scroll_into_view_if_needed(timeout=5000)
                 box.click(timeout=5000)
-                expect(box).to_be_focused()
+                expect(box).to_be_focused(timeout=3000 if attempt < 3 else 10_000)
                 return box
+            except AssertionError:
+                # the tap reached a node a redraw replaced, or where a field low on a long form
+                # was before Flutter scrolled it in (a frame after the page asks): tap again
+                if attempt == 3:
+                    raise
+                time.sleep(0.6)
             except PlaywrightError as exc:
                 if attempt == 3 or "not attached" not in str(exc) and "detached" not in str(exc):
                     raise

@@ -77,8 +77,7 @@ def test_a_village_outside_the_officials_area_is_marked_and_refused_at_the_field
         ui.type("household-members", "3")
         ui.type("village-filter", ELSEWHERE[lang])
         ui.text(tr("fieldcheck.outside_match"))  # the match says so before it is picked
-        ui.click("village-match-0")
-        ui.wait("village-outside")
+        ui.click_until_there("village-match-0", "village-outside")
         ui.screenshot(f"{size}-{lang}-household-outside-area")
         ui.click("save-household")
         ui.text(tr.error("outside_area"))

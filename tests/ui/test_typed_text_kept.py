@@ -150,7 +150,7 @@ def test_typed_notes_survive_sync_banner_and_layout_switch_and_leaving_asks(brow
             ui.click("leave-keep")
             ui.gone("leave-keep")
             expect(ui.value_of("visit-notes")).to_have_value(typed)
-            ui.click("cancel")
+            ui.click_until_there("cancel", "leave-discard")
             ui.click("leave-discard")
             ui.wait("new-visit")
             ui.go(f"/households/{h.id}/visit", "visit-notes")
@@ -178,8 +178,10 @@ def test_typed_notes_survive_sync_banner_and_layout_switch_and_leaving_asks(brow
             expect_focus(ui, "household-members")
 
             # ---- picking a village moves on to the next field
-            ui.type("village-filter", "អូរធំ" if lang == "km" else "Ou Thum")
-            ui.click_until_shown("village-match-0", tr("area.chosen", area="").rstrip())
+            village = "អូរធំ" if lang == "km" else "Ou Thum"
+            ui.type("village-filter", village)
+            # the form shows the official's district as chosen already: wait for the village's name
+            ui.click_until_shown("village-match-0", tr("area.chosen", area=village))
             expect_focus(ui, "household-address")
             ui.screenshot(f"typed-kept-{size}-{lang}-household-form")
             app.assert_clean()
