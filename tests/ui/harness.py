@@ -21,7 +21,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from playwright.sync_api import Browser, Error as PlaywrightError, Locator, Page, expect
 
@@ -219,26 +219,21 @@ class Ui:
         While a list re-renders for the last key typed, a semantic tap can reach a node that
         Flutter has just replaced and is dropped without effect (a person would tap again).
         """
-        for attempt in range(attempts):
-            self.click(identifier)
-            try:
-                return self.text(text, timeout=5_000 if attempt < attempts - 1 else 20_000)
-            except AssertionError:
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError(f"{text!r} never shown after tapping {identifier}")
+        return self._tap_until(identifier, lambda timeout: self.text(text, timeout=timeout), attempts)
 
     def click_until_there(self, identifier: str, shown: str, attempts: int = 3) -> Locator:
-        """Tap, then wait for the node ``shown`` (a test id); tap again if the tap was dropped
-        by a redraw (as :meth:`click_until_shown`, for a node instead of a text)."""
+        """As :meth:`click_until_shown`, waiting for the node ``shown`` (a test id) instead of a text."""
+        return self._tap_until(identifier, lambda timeout: self.wait(shown, timeout=timeout), attempts)
+
+    def _tap_until(self, identifier: str, seen: Callable[[float], Locator], attempts: int) -> Locator:
         for attempt in range(attempts):
             self.click(identifier)
             try:
-                return self.wait(shown, timeout=5_000 if attempt < attempts - 1 else 20_000)
+                return seen(5_000 if attempt < attempts - 1 else 20_000)
             except AssertionError:
                 if attempt == attempts - 1:
                     raise
-        raise AssertionError(f"{shown!r} never there after tapping {identifier}")
+        raise AssertionError(f"nothing came of tapping {identifier}")
 
     def field(self, identifier: str) -> Locator:
         return self.wait(identifier).locator("input, textarea").first
