@@ -1,15 +1,17 @@
-"""Reports: pick an area and a period; key figures, bar charts, the sub-area table, a summary to share."""
+"""Reports: pick an area and a period; key figures, bar charts, the sub-area table, a summary to share;
+save it as XLSX or PDF, submit it to the level above, and see the sub-areas' submissions."""
 from __future__ import annotations
+
+import asyncio
+from functools import partial
 
 import flet as ft
 import flet_charts as fc
 
 from app.viewmodels.reports import KINDS, ReportsVM
-from records.models import utcnow
-from records.report import local_date
 from views.env import Env, Screen
 from views.theme import GAP
-from views.widgets import card, dropdown, muted, primary_button, section_title, tid
+from views.widgets import card, dropdown, field, muted, primary_button, secondary_button, section_title, tid
 
 EVERYTHING = "all"  # the area choice "all on this device" (a Dropdown key cannot be empty)
 BAR_COLORS = {"category": ft.Colors.PRIMARY, "outcome": ft.Colors.TERTIARY, "month": ft.Colors.SECONDARY}
@@ -22,11 +24,15 @@ class ReportsScreen(Screen):
     def __init__(self, env: Env):
         super().__init__(env)
         user = env.deps.account.user
-        self.vm = ReportsVM(env.deps.reports, env.tr, env.lang, user.area_code if user else "",
-                            local_date(utcnow()))
+        actions = env.deps.report_actions
+        self.vm = ReportsVM(env.deps.reports, env.tr, env.lang, user.area_code if user else "", actions.today(),
+                            actions)
         self.vm.compute()
         self.content = ft.Column(spacing=GAP, scroll=ft.ScrollMode.AUTO, expand=True,
                                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.export_box = ft.Column(spacing=8)  # repainted alone when a file is saved
+        self.submit_box = ft.Column(spacing=8)  # repainted alone when a report is submitted or listed
+        self.busy = ""  # "xlsx", "pdf", "submit", "list": what is waiting for an answer
         self._clipboard = ft.Clipboard()  # a service: kept referenced or Flet unregisters it
 
     def body(self) -> ft.Control:
@@ -71,8 +77,12 @@ class ReportsScreen(Screen):
             for label, value in vm.key_figures()], spacing=4, run_spacing=4)
         share = ft.Row([tid("report-share", primary_button(tr("report.share"), self._share, icon=ft.Icons.SHARE))],
                        wrap=True)
+        self._paint_export()
+        self._paint_submit()
         out = [section_title(f"{r['area']['name']} · {r['period']['from']} – {r['period']['to']}"),
-               tid("report-figures", figures), share]
+               tid("report-figures", figures), share, card(self.export_box, identifier="report-export")]
+        if vm.may_see_submissions:
+            out.append(card(self.submit_box, identifier="report-submit-card"))
         for which in ("category", "outcome", "month"):
             bars = vm.chart(which)
             if bars and any(n for _, n in bars):
@@ -101,6 +111,108 @@ class ReportsScreen(Screen):
             max_y=top + max(1, top // 5), interactive=True, expand=True,
         )
         return ft.Container(chart, height=220)
+
+    # ---------------------------------------------------------------- save as a file
+
+    def _paint_export(self) -> None:
+        tr, vm = self.tr, self.vm
+        here = vm.actions is not None and vm.actions.makes_locally("xlsx") and vm.actions.makes_locally("pdf")
+        lines = vm.export_lines()
+        result = [tid("report-export-result", ft.Column([ft.Text(line, selectable=True, size=13) for line in lines],
+                                                        spacing=4))] if lines else []
+        if vm.export_error:
+            result.append(tid("report-export-error", ft.Text(tr.error(vm.export_error), color=ft.Colors.ERROR)))
+        saving = [muted(tr("report_export.saving"))] if self.busy in ("xlsx", "pdf") else []
+        self.export_box.controls = [
+            section_title(tr("report_export.title")),
+            muted(tr("report_export.made_here" if here else "report_export.made_by_server"), size=13),
+            ft.Row([secondary_button(tr("report_export.xlsx"), partial(self._export, "xlsx"), icon=ft.Icons.TABLE_VIEW,
+                                     identifier="report-export-xlsx", disabled=bool(self.busy)),
+                    secondary_button(tr("report_export.pdf"), partial(self._export, "pdf"),
+                                     icon=ft.Icons.PICTURE_AS_PDF, identifier="report-export-pdf",
+                                     disabled=bool(self.busy))], wrap=True, spacing=8, run_spacing=8),
+            *saving, *result]
+
+    async def _export(self, fmt: str, e=None) -> None:
+        self.busy = fmt
+        self._paint_export()
+        self.env.refresh(self.export_box)
+        try:
+            await asyncio.to_thread(self.vm.export, fmt)
+        finally:
+            self.busy = ""
+        self._paint_export()
+        self.env.refresh(self.export_box)
+
+    # ---------------------------------------------------------------- up the chain
+
+    def _paint_submit(self) -> None:
+        tr, vm = self.tr, self.vm
+        own = vm.own_submission()
+        controls: list[ft.Control] = [section_title(tr("report_submit.title"))]
+        if vm.may_submit:
+            controls += [
+                tid("report-own-status", ft.Text(f"{tr('report_submit.own')}: {vm.submission_status(own)}")),
+                field(tr, "report_submit.note", vm.note, multiline=True, identifier="report-note",
+                      on_change=lambda e: vm.set_note(e.control.value)),
+                muted(tr("report_submit.server_counts"), size=13),
+                primary_button(tr("report_submit.resubmit" if own else "report_submit.submit"), self._submit,
+                               icon=ft.Icons.SEND, identifier="report-submit", disabled=bool(self.busy))]
+        else:
+            controls.append(muted(tr("report_submit.own_area_only"), size=13))
+        if vm.submit_error:
+            controls.append(tid("report-submit-error", ft.Text(tr.error(vm.submit_error), color=ft.Colors.ERROR)))
+        if self.busy == "submit":
+            controls.append(muted(tr("report_submit.sending")))
+        controls += [ft.Divider(), section_title(tr("report_submit.submissions")),
+                     secondary_button(tr("report_submit.load"), self._load, icon=ft.Icons.REFRESH,
+                                      identifier="report-load-submissions", disabled=bool(self.busy))]
+        if self.busy == "list":
+            controls.append(muted(tr("report_submit.loading")))
+        if vm.overview_error:
+            controls.append(tid("report-submissions-error", ft.Text(tr.error(vm.overview_error),
+                                                                    color=ft.Colors.ERROR)))
+        if vm.overview is not None:
+            controls += self._overview()
+        self.submit_box.controls = controls
+
+    def _overview(self) -> list[ft.Control]:
+        tr, vm = self.tr, self.vm
+        rows = vm.submissions_rows()
+        if not rows:
+            return [muted(tr("report_submit.no_sub_areas"))]
+        table = ft.DataTable(columns=[ft.DataColumn(ft.Text(h, weight=ft.FontWeight.W_600))
+                                      for h in vm.submissions_header()],
+                             rows=[ft.DataRow([ft.DataCell(ft.Text(c, max_lines=3, width=220 if i == 3 else None))
+                                               for i, c in enumerate(row)]) for row in rows],
+                             column_spacing=16, data_row_max_height=72)
+        compiled = ft.ResponsiveRow([
+            ft.Container(ft.Column([muted(label, size=12), ft.Text(value, size=18, weight=ft.FontWeight.W_600)],
+                                   spacing=2), col={"xs": 6, "sm": 3}) for label, value in vm.compiled_figures()],
+            spacing=4, run_spacing=8)
+        return [tid("report-rate", ft.Text(vm.reporting_rate(), weight=ft.FontWeight.W_500)),
+                tid("report-submissions", ft.Row([table], scroll=ft.ScrollMode.AUTO)),
+                section_title(tr("report_submit.compiled")), tid("report-compiled", compiled)]
+
+    async def _submit(self, e=None) -> None:
+        await self._wait_for("submit", self.vm.submit)
+        if self.vm.submitted and not self.vm.submit_error:
+            self.env.toast("report_submit.done")
+
+    async def _load(self, e=None) -> None:
+        await self._wait_for("list", self.vm.load_submissions)
+
+    async def _wait_for(self, what: str, call) -> None:
+        self.busy = what
+        self._paint_submit()
+        self.env.refresh(self.submit_box)
+        try:
+            await asyncio.to_thread(call)
+        finally:
+            self.busy = ""
+        self._paint_submit()
+        self._paint_export()
+        self.env.refresh(self.submit_box, self.export_box)
 
     async def _share(self, e) -> None:
         await self._clipboard.set(self.vm.summary_text())
