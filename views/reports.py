@@ -45,7 +45,9 @@ class ReportsScreen(Screen):
     def _pickers(self) -> ft.Control:
         tr, vm = self.tr, self.vm
         col = {"xs": 12, "sm": 4}
-        areas = [(vm.area_code or EVERYTHING, self._area_name(vm.area_code))]
+        own = vm.actions.own_area if vm.actions is not None and vm.actions.signed_in else None
+        areas = [] if own is None or own == vm.area_code else [(own or EVERYTHING, self._area_name(own))]  # back up
+        areas += [(vm.area_code or EVERYTHING, self._area_name(vm.area_code))]
         areas += [(a.code, a.label) for a in self.env.deps.areas.children(vm.area_code or None, self.env.lang)]
         return ft.ResponsiveRow([
             dropdown(tr, "report.pick_area", areas, vm.area_code or EVERYTHING,
@@ -81,8 +83,6 @@ class ReportsScreen(Screen):
         self._paint_submit()
         out = [section_title(f"{r['area']['name']} · {r['period']['from']} – {r['period']['to']}"),
                tid("report-figures", figures), share, card(self.export_box, identifier="report-export")]
-        if vm.may_see_submissions:
-            out.append(card(self.submit_box, identifier="report-submit-card"))
         for which in ("category", "outcome", "month"):
             bars = vm.chart(which)
             if bars and any(n for _, n in bars):
@@ -94,6 +94,8 @@ class ReportsScreen(Screen):
                 [ft.DataTable(columns=[ft.DataColumn(ft.Text(h, weight=ft.FontWeight.W_600)) for h in header],
                               rows=[ft.DataRow([ft.DataCell(ft.Text(c)) for c in row]) for row in rows],
                               column_spacing=16)], scroll=ft.ScrollMode.AUTO))], spacing=8)))
+        if vm.may_see_submissions:  # last: the level above's part of the screen
+            out.append(card(self.submit_box, identifier="report-submit-card"))
         return out
 
     def _bars(self, bars: list[tuple[str, int]], which: str) -> ft.Control:
@@ -118,7 +120,7 @@ class ReportsScreen(Screen):
         tr, vm = self.tr, self.vm
         here = vm.actions is not None and vm.actions.makes_locally("xlsx") and vm.actions.makes_locally("pdf")
         lines = vm.export_lines()
-        result = [tid("report-export-result", ft.Column([ft.Text(line, selectable=True, size=13) for line in lines],
+        result = [tid("report-export-result", ft.Column([ft.Text(line, size=13) for line in lines],
                                                         spacing=4))] if lines else []
         if vm.export_error:
             result.append(tid("report-export-error", ft.Text(tr.error(vm.export_error), color=ft.Colors.ERROR)))
@@ -181,18 +183,51 @@ class ReportsScreen(Screen):
         rows = vm.submissions_rows()
         if not rows:
             return [muted(tr("report_submit.no_sub_areas"))]
-        table = ft.DataTable(columns=[ft.DataColumn(ft.Text(h, weight=ft.FontWeight.W_600))
-                                      for h in vm.submissions_header()],
-                             rows=[ft.DataRow([ft.DataCell(ft.Text(c, max_lines=3, width=220 if i == 3 else None))
-                                               for i, c in enumerate(row)]) for row in rows],
-                             column_spacing=16, data_row_max_height=72)
+        if self.env.phone:  # a narrow screen: one block per sub-area, nothing to scroll sideways
+            blocks = ft.Column([ft.Column([self._open_button(entry["area_code"], row[0]), ft.Text(row[1], size=13),
+                                           *([muted(" · ".join(c for c in row[2:] if c), size=13)]
+                                             if any(row[2:]) else [])], spacing=0)
+                                for entry, row in zip(vm.overview["sub_areas"], rows)], spacing=6)
+            table: ft.Control = blocks
+        else:
+            table = self._table(rows)
         compiled = ft.ResponsiveRow([
             ft.Container(ft.Column([muted(label, size=12), ft.Text(value, size=18, weight=ft.FontWeight.W_600)],
                                    spacing=2), col={"xs": 6, "sm": 3}) for label, value in vm.compiled_figures()],
             spacing=4, run_spacing=8)
         return [tid("report-rate", ft.Text(vm.reporting_rate(), weight=ft.FontWeight.W_500)),
-                tid("report-submissions", ft.Row([table], scroll=ft.ScrollMode.AUTO)),
+                tid("report-submissions", table),
                 section_title(tr("report_submit.compiled")), tid("report-compiled", compiled)]
+
+    def _table(self, rows: list[list[str]]) -> ft.Control:
+        """Wide screens: area, status, by whom, note, one row per sub-area (scrolls sideways if need be)."""
+        vm = self.vm
+        cells = [[ft.DataCell(self._open_button(entry["area_code"], row[0])),
+                  *[ft.DataCell(ft.Text(c, max_lines=3, width=260 if i == 2 else None)) for i, c in enumerate(row[1:])]]
+                 for entry, row in zip(vm.overview["sub_areas"], rows)]
+        table = ft.DataTable(columns=[ft.DataColumn(ft.Text(h, weight=ft.FontWeight.W_600))
+                                      for h in vm.submissions_header()],
+                             rows=[ft.DataRow(c) for c in cells], column_spacing=16, data_row_max_height=72)
+        return ft.Row([table], scroll=ft.ScrollMode.AUTO)
+
+    def _open_button(self, code: str, name: str) -> ft.Control:
+        """A sub-area's name opens its report and its own sub-areas' submissions (national → province …)."""
+        return tid(f"report-open-{code}", ft.TextButton(name, on_click=partial(self._open_area, code),
+                                                         tooltip=self.tr("report_submit.open")))
+
+    async def _open_area(self, code: str, e=None) -> None:
+        self.vm.choose_area(code)
+        self.vm.compute()
+        self.busy = "list"
+        self._paint()
+        self.env.refresh(self.content)
+        try:
+            await asyncio.to_thread(self.vm.load_submissions)
+        finally:
+            self.busy = ""
+        self._paint_submit()
+        self._paint_export()
+        self.env.refresh(self.submit_box, self.export_box)
 
     async def _submit(self, e=None) -> None:
         await self._wait_for("submit", self.vm.submit)
