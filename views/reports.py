@@ -196,8 +196,8 @@ class ReportsScreen(Screen):
                                    spacing=2), col={"xs": 6, "sm": 3}) for label, value in vm.compiled_figures()],
             spacing=4, run_spacing=8)
         return [tid("report-rate", ft.Text(vm.reporting_rate(), weight=ft.FontWeight.W_500)),
-                tid("report-submissions", table),
-                section_title(tr("report_submit.compiled")), tid("report-compiled", compiled)]
+                section_title(tr("report_submit.compiled")), tid("report-compiled", compiled),
+                ft.Divider(), tid("report-submissions", table)]
 
     def _table(self, rows: list[list[str]]) -> ft.Control:
         """Wide screens: area, status, by whom, note, one row per sub-area (scrolls sideways if need be)."""
@@ -212,7 +212,8 @@ class ReportsScreen(Screen):
 
     def _open_button(self, code: str, name: str) -> ft.Control:
         """A sub-area's name opens its report and its own sub-areas' submissions (national → province …)."""
-        return tid(f"report-open-{code}", ft.TextButton(name, on_click=partial(self._open_area, code),
+        style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=4), alignment=ft.Alignment.CENTER_LEFT)
+        return tid(f"report-open-{code}", ft.TextButton(name, on_click=partial(self._open_area, code), style=style,
                                                          tooltip=self.tr("report_submit.open")))
 
     async def _open_area(self, code: str, e=None) -> None:

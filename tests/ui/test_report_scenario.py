@@ -105,6 +105,19 @@ def scroll_down(ui: Ui, pixels: int = 5000) -> None:
     time.sleep(0.8)
 
 
+def type_note(ui: Ui, text: str) -> None:
+    """Type into the note, low on a long screen: Flutter scrolls a frame after the page asks, so a
+    tap can land where the field was; tap again once it has settled."""
+    for attempt in range(3):
+        try:
+            ui.type("report-note", text, clear=attempt > 0)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            time.sleep(0.6)
+
+
 def sign_in(ui: Ui, tr: Translator, lang: str, who) -> None:
     if lang == "en":
         ui.click("lang-en")
@@ -168,12 +181,12 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
                 ui.screenshot(f"report-{size}-{lang}-saved")
 
                 # ---- submitted with a note: late, since the server's day is today
-                ui.type("report-note", NOTE[lang])
+                scroll_down(ui)  # the submit card is the screen's last: bring the note field in first
+                type_note(ui, NOTE[lang])
                 late = re.escape(tr("report_submit.late", when="\0").split("\0")[1].strip())
                 tap_until_shows(ui, "report-submit", "report-own-status", late)
                 shows(ui, "report-submit", re.escape(tr("report_submit.resubmit")))  # a correction is allowed
-                scroll_down(ui)
-                ui.screenshot(f"report-{size}-{lang}-submitted")
+                ui.screenshot(f"report-{size}-{lang}-submitted")  # where the note was typed
                 app.assert_clean()
             finally:
                 ui.close()
@@ -197,7 +210,7 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
                 shows(ui, "report-compiled", figure(tr, "households_visited", 3))
                 shows(ui, "report-compiled", figure(tr, "concerns", 3))
                 assert said
-                scroll_down(ui)
+                scroll_down(ui, 1400 if size == "phone" else 900)
                 ui.screenshot(f"report-{size}-{lang}-province")
                 app.assert_clean()
             finally:
