@@ -56,6 +56,14 @@ def downloads_dir() -> Path:
     return Path(user_downloads_dir())
 
 
+def fallback_dir() -> Path:
+    """Where a file goes when the downloads folder cannot be written (a phone's shared storage
+    needs a permission the app does not ask for): the app's own data folder."""
+    from app import config
+
+    return config.data_dir() / "exports"
+
+
 def local_files_wanted() -> bool:
     """PHUM_LOCAL_REPORT_FILES=0 makes this desktop behave as a phone (files from the server)."""
     return os.environ.get("PHUM_LOCAL_REPORT_FILES", "1").strip().lower() not in ("0", "false", "off", "no")
@@ -68,9 +76,11 @@ def file_name(area_code: str, period_label: str, fmt: str) -> str:
 
 class ReportActions:
     def __init__(self, account: SyncAccount, *, folder: Callable[[], Path] = downloads_dir,
-                 local_files: Optional[bool] = None, clock: Callable[[], datetime] = utcnow):
+                 fallback: Optional[Callable[[], Path]] = fallback_dir, local_files: Optional[bool] = None,
+                 clock: Callable[[], datetime] = utcnow):
         self.account = account
         self.folder = folder
+        self.fallback = fallback
         self.local_files = local_files_wanted() if local_files is None else local_files
         self.clock = clock
 
@@ -140,21 +150,17 @@ class ReportActions:
             return None
 
     def _save(self, name: str, body: bytes) -> Path:
-        """Write the file whole (a temporary name, then renamed), never over an earlier export."""
+        """Write the file whole (a temporary name, then renamed), never over an earlier export; in the
+        app's own folder when the downloads folder cannot be written."""
+        name = _safe(name)
         try:
-            folder = self.folder()
-            folder.mkdir(parents=True, exist_ok=True)
-            name = _safe(name)
-            stem, dot, ext = name.rpartition(".")
-            path, n = folder / name, 1
-            while path.exists():
-                n += 1
-                path = folder / f"{stem}-{n}{dot}{ext}"
-            part = path.with_name(path.name + ".part")
-            part.write_bytes(body)
-            os.replace(part, path)
-            return path
+            return _write_new(self.folder(), name, body)
         except OSError as exc:
+            if self.fallback is not None:
+                try:
+                    return _write_new(self.fallback(), name, body)
+                except OSError:
+                    pass
             raise ReportActionError("report_save_failed", str(exc)) from None
 
     # ---------------------------------------------------------------- up the chain
@@ -195,6 +201,22 @@ class ReportActions:
             raise ReportActionError("report_offline", exc.reason) from None
         finally:
             transport.close()
+
+
+def _write_new(folder: Path, name: str, body: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, dot, ext = name.rpartition(".")
+    path, n = folder / name, 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{dot}{ext}"
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_bytes(body)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+    return path
 
 
 def _safe(name: str) -> str:

@@ -196,3 +196,27 @@ def test_not_signed_in_a_phone_is_told_to_sign_in_and_sees_no_submit(tmp_path):
         assert not vm.may_submit and not vm.may_see_submissions
     finally:
         store.close()
+
+
+def test_a_downloads_folder_that_cannot_be_written_falls_back_to_the_apps_folder_else_says_so(tmp_path):
+    store = TinyStore(tmp_path / "records", tmp_path / "reference")
+    try:
+        store.save(*district_records())
+        blocked = tmp_path / "not-a-folder"
+        blocked.write_text("a file where the folder should be")
+        account = SyncAccount(store, settings_path=tmp_path / "device.json")
+        report = device_report(store)
+        kept = ReportActions(account, folder=lambda: blocked / "Downloads", fallback=lambda: tmp_path / "app",
+                             local_files=True).export("xlsx", report, area_code=DISTRICT, period_label=QUARTER,
+                                                      lang="km")
+        assert kept.path == tmp_path / "app" / "phum-report-0102-2026-Q1.xlsx"
+        figures = dict((row[0], row[1]) for row in sheet_values(kept.path, Translator("km")("report.section.figures")))
+        assert figures[Translator("km")("report.fig.households_visited")] == 8
+        vm = ReportsVM(ReportService(store), Translator("km"), "km", DISTRICT, date(2026, 4, 10),
+                       ReportActions(account, folder=lambda: blocked / "Downloads", fallback=None, local_files=True))
+        vm.choose_period(QUARTER)
+        vm.compute()
+        assert vm.export("pdf") is None and vm.export_error == "report_save_failed"
+        assert Translator("km").error(vm.export_error) == "មិនអាចរក្សាទុកឯកសារក្នុងថតទាញយកបានទេ។"
+    finally:
+        store.close()
