@@ -124,13 +124,13 @@ class ReportsScreen(Screen):
                                                         spacing=4))] if lines else []
         if vm.export_error:
             result.append(tid("report-export-error", ft.Text(tr.error(vm.export_error), color=ft.Colors.ERROR)))
-        saving = [muted(tr("report_export.saving"))] if self.busy in ("xlsx", "pdf") else []
+        saving = [muted(tr("export.saving"))] if self.busy in ("xlsx", "pdf") else []
         self.export_box.controls = [
-            section_title(tr("report_export.title")),
-            muted(tr("report_export.made_here" if here else "report_export.made_by_server"), size=13),
-            ft.Row([secondary_button(tr("report_export.xlsx"), partial(self._export, "xlsx"), icon=ft.Icons.TABLE_VIEW,
+            section_title(tr("export.title")),
+            muted(tr("export.made_here" if here else "export.made_by_server"), size=13),
+            ft.Row([secondary_button(tr("export.xlsx"), partial(self._export, "xlsx"), icon=ft.Icons.TABLE_VIEW,
                                      identifier="report-export-xlsx", disabled=bool(self.busy)),
-                    secondary_button(tr("report_export.pdf"), partial(self._export, "pdf"),
+                    secondary_button(tr("export.pdf"), partial(self._export, "pdf"),
                                      icon=ft.Icons.PICTURE_AS_PDF, identifier="report-export-pdf",
                                      disabled=bool(self.busy))], wrap=True, spacing=8, run_spacing=8),
             *saving, *result]
@@ -151,26 +151,26 @@ class ReportsScreen(Screen):
     def _paint_submit(self) -> None:
         tr, vm = self.tr, self.vm
         own = vm.own_submission()
-        controls: list[ft.Control] = [section_title(tr("report_submit.title"))]
+        controls: list[ft.Control] = [section_title(tr("submission.title"))]
         if vm.may_submit:
             controls += [
-                tid("report-own-status", ft.Text(f"{tr('report_submit.own')}: {vm.submission_status(own)}")),
-                field(tr, "report_submit.note", vm.note, multiline=True, identifier="report-note",
+                tid("report-own-status", ft.Text(f"{tr('submission.own')}: {vm.submission_status(own)}")),
+                field(tr, "submission.note", vm.note, multiline=True, identifier="report-note",
                       on_change=lambda e: vm.set_note(e.control.value)),
-                muted(tr("report_submit.server_counts"), size=13),
-                primary_button(tr("report_submit.resubmit" if own else "report_submit.submit"), self._submit,
+                muted(tr("submission.server_counts"), size=13),
+                primary_button(tr("submission.resubmit" if own else "submission.submit"), self._submit,
                                icon=ft.Icons.SEND, identifier="report-submit", disabled=bool(self.busy))]
         else:
-            controls.append(muted(tr("report_submit.own_area_only"), size=13))
+            controls.append(muted(tr("submission.own_area_only"), size=13))
         if vm.submit_error:
             controls.append(tid("report-submit-error", ft.Text(tr.error(vm.submit_error), color=ft.Colors.ERROR)))
         if self.busy == "submit":
-            controls.append(muted(tr("report_submit.sending")))
-        controls += [ft.Divider(), section_title(tr("report_submit.submissions")),
-                     secondary_button(tr("report_submit.load"), self._load, icon=ft.Icons.REFRESH,
+            controls.append(muted(tr("submission.sending")))
+        controls += [ft.Divider(), section_title(tr("submission.submissions")),
+                     secondary_button(tr("submission.load"), self._load, icon=ft.Icons.REFRESH,
                                       identifier="report-load-submissions", disabled=bool(self.busy))]
         if self.busy == "list":
-            controls.append(muted(tr("report_submit.loading")))
+            controls.append(muted(tr("submission.loading")))
         if vm.overview_error:
             controls.append(tid("report-submissions-error", ft.Text(tr.error(vm.overview_error),
                                                                     color=ft.Colors.ERROR)))
@@ -182,7 +182,7 @@ class ReportsScreen(Screen):
         tr, vm = self.tr, self.vm
         rows = vm.submissions_rows()
         if not rows:
-            return [muted(tr("report_submit.no_sub_areas"))]
+            return [muted(tr("submission.no_sub_areas"))]
         if self.env.phone:  # a narrow screen: one block per sub-area, nothing to scroll sideways
             blocks = ft.Column([ft.Column([self._open_button(entry["area_code"], row[0]), ft.Text(row[1], size=13),
                                            *([muted(" · ".join(c for c in row[2:] if c), size=13)]
@@ -196,7 +196,7 @@ class ReportsScreen(Screen):
                                    spacing=2), col={"xs": 6, "sm": 3}) for label, value in vm.compiled_figures()],
             spacing=4, run_spacing=8)
         return [tid("report-rate", ft.Text(vm.reporting_rate(), weight=ft.FontWeight.W_500)),
-                section_title(tr("report_submit.compiled")), tid("report-compiled", compiled),
+                section_title(tr("submission.compiled")), tid("report-compiled", compiled),
                 ft.Divider(), tid("report-submissions", table)]
 
     def _table(self, rows: list[list[str]]) -> ft.Control:
@@ -214,7 +214,7 @@ class ReportsScreen(Screen):
         """A sub-area's name opens its report and its own sub-areas' submissions (national → province …)."""
         style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=4), alignment=ft.Alignment.CENTER_LEFT)
         return tid(f"report-open-{code}", ft.TextButton(name, on_click=partial(self._open_area, code), style=style,
-                                                         tooltip=self.tr("report_submit.open")))
+                                                         tooltip=self.tr("submission.open")))
 
     async def _open_area(self, code: str, e=None) -> None:
         self.vm.choose_area(code)
@@ -233,7 +233,7 @@ class ReportsScreen(Screen):
     async def _submit(self, e=None) -> None:
         await self._wait_for("submit", self.vm.submit)
         if self.vm.submitted and not self.vm.submit_error:
-            self.env.toast("report_submit.done")
+            self.env.toast("submission.done")
 
     async def _load(self, e=None) -> None:
         await self._wait_for("list", self.vm.load_submissions)

@@ -131,8 +131,8 @@ class ReportsVM:
 
     def export_lines(self) -> list[str]:
         """What was saved where, one line a file (the path in full: the user opens it from there)."""
-        key = {"device": "report_export.saved", "server": "report_export.saved_from_server"}
-        return [self.tr(key[f.made_by], kind=self.tr(f"report_export.kind.{fmt}"), path=str(f.path))
+        key = {"device": "export.saved", "server": "export.saved_from_server"}
+        return [self.tr(key[f.made_by], kind=self.tr(f"export.kind.{fmt}"), path=str(f.path))
                 for fmt, f in self.saved.items()]
 
     @property
@@ -191,16 +191,16 @@ class ReportsVM:
     def submission_status(self, entry: Optional[dict[str, Any]]) -> str:
         """'Submitted on 5 Oct 2026 10:00, on time' / '…, late' / 'Not submitted'; with a correction."""
         if not entry or not entry.get("submitted", True):
-            return self.tr("report_submit.not_submitted")
-        text = self.tr("report_submit.on_time" if entry.get("on_time") else "report_submit.late",
+            return self.tr("submission.not_submitted")
+        text = self.tr("submission.on_time" if entry.get("on_time") else "submission.late",
                        when=self._when(entry.get("submitted_at")))
         if entry.get("corrected_at"):
-            text += " · " + self.tr("report_submit.corrected", when=self._when(entry["corrected_at"]))
+            text += " · " + self.tr("submission.corrected", when=self._when(entry["corrected_at"]))
         return text
 
     def submissions_header(self) -> list[str]:
-        return [self.tr("report.col.area"), self.tr("report_submit.col.status"), self.tr("report_submit.col.by"),
-                self.tr("report_submit.col.note")]
+        return [self.tr("report.col.area"), self.tr("submission.col.status"), self.tr("submission.col.by"),
+                self.tr("submission.col.note")]
 
     def submissions_rows(self) -> list[list[str]]:
         """One row per sub-area expected to submit (which did, on time or late, by whom, the note)."""
@@ -216,7 +216,7 @@ class ReportsVM:
         if not o:
             return ""
         rate = o.get("reporting_rate")
-        return self.tr("report_submit.rate", submitted=o["submitted"], expected=o["expected"],
+        return self.tr("submission.rate", submitted=o["submitted"], expected=o["expected"],
                        rate="–" if rate is None else self.tr.number(rate), on_time=o["on_time"],
                        due=self._day(o.get("due")))
 

@@ -160,21 +160,21 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
                 said = shows(ui, "report-figures", figure(tr, "visits", 4))
                 for key, n in (("concerns", 3), ("resolved", 1), ("open", 2), ("escalated", 0)):
                     assert re.search(figure(tr, key, n), said), (key, said)
-                shows(ui, "report-export", re.escape(tr("report_export.made_here" if local
-                                                        else "report_export.made_by_server")))
+                shows(ui, "report-export", re.escape(tr("export.made_here" if local
+                                                        else "export.made_by_server")))
                 ui.screenshot(f"report-{size}-{lang}-figures")
 
                 # ---- saved as XLSX and PDF, and they open
                 xlsx, pdf = (downloads / f"phum-report-{DISTRICT}-{label}.{ext}" for ext in ("xlsx", "pdf"))
-                kind = "report_export.saved" if local else "report_export.saved_from_server"
+                kind = "export.saved" if local else "export.saved_from_server"
                 tap_until_shows(ui, "report-export-xlsx", "report-export-result",
-                                re.escape(tr(kind, kind=tr("report_export.kind.xlsx"), path=str(xlsx))))
+                                re.escape(tr(kind, kind=tr("export.kind.xlsx"), path=str(xlsx))))
                 sheet = load_workbook(xlsx, read_only=True)[tr("report.section.figures")[:31]]
                 figures = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
                 assert figures[tr("report.fig.households_visited")] == 3 and figures[tr("report.fig.visits")] == 4
                 assert figures[tr("report.fig.concerns")] == 3 and figures[tr("report.fig.resolved")] == 1
                 tap_until_shows(ui, "report-export-pdf", "report-export-result",
-                                re.escape(tr(kind, kind=tr("report_export.kind.pdf"), path=str(pdf))))
+                                re.escape(tr(kind, kind=tr("export.kind.pdf"), path=str(pdf))))
                 body = pdf.read_bytes()
                 assert body.startswith(b"%PDF-") and b"NotoSansKhmer" in body
                 scroll_down(ui, 500)
@@ -183,9 +183,9 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
                 # ---- submitted with a note: late, since the server's day is today
                 scroll_down(ui)  # the submit card is the screen's last: bring the note field in first
                 type_note(ui, NOTE[lang])
-                late = re.escape(tr("report_submit.late", when="\0").split("\0")[1].strip())
+                late = re.escape(tr("submission.late", when="\0").split("\0")[1].strip())
                 tap_until_shows(ui, "report-submit", "report-own-status", late)
-                shows(ui, "report-submit", re.escape(tr("report_submit.resubmit")))  # a correction is allowed
+                shows(ui, "report-submit", re.escape(tr("submission.resubmit")))  # a correction is allowed
                 ui.screenshot(f"report-{size}-{lang}-submitted")  # where the note was typed
                 app.assert_clean()
             finally:
@@ -198,7 +198,7 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
                 sign_in(ui, tr, lang, admin)
                 ui.go("/reports", "report-figures")
                 tap_until_shows(ui, "report-load-submissions", "report-rate",
-                                re.escape(tr("report_submit.rate", submitted=0, expected=25, rate=tr.number(0.0),
+                                re.escape(tr("submission.rate", submitted=0, expected=25, rate=tr.number(0.0),
                                              on_time=0, due="\0").split("\0")[0].strip()))
                 ui.wait(f"report-open-{PROVINCE}")
                 scroll_down(ui, 900)
