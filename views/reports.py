@@ -32,7 +32,8 @@ class ReportsScreen(Screen):
                                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.export_box = ft.Column(spacing=8)  # repainted alone when a file is saved
         self.submit_box = ft.Column(spacing=8)  # repainted alone when a report is submitted or listed
-        self.busy = ""  # "xlsx", "pdf", "submit", "list": what is waiting for an answer
+        self.exporting = ""  # "xlsx" or "pdf" while a file is made or fetched
+        self.asking = ""  # "submit" or "list" while the server is asked
         self._clipboard = ft.Clipboard()  # a service: kept referenced or Flet unregisters it
 
     def body(self) -> ft.Control:
@@ -62,11 +63,24 @@ class ReportsScreen(Screen):
     def _area_name(self, code: str) -> str:
         return self.env.deps.areas.name(code, self.env.lang) if code else self.tr("report.everything_here")
 
+    def shown(self, first: bool) -> None:
+        super().shown(first)
+        self._ask_for_submissions()
+
+    def _ask_for_submissions(self) -> None:
+        """In the background: whether this area submitted the period, and its sub-areas (office roles)."""
+        if self.vm.may_see_submissions and not self.asking:
+            try:
+                self.env.page.run_task(self._load)
+            except (RuntimeError, AttributeError):
+                pass  # no live page (screens built in plain tests)
+
     def _set(self, what: str, value: str) -> None:
         {"area": self.vm.choose_area, "kind": self.vm.choose_kind, "period": self.vm.choose_period}[what](value or "")
         self.vm.compute()
         self._paint()
         self.env.refresh(self.content)
+        self._ask_for_submissions()
 
     def _report(self) -> list[ft.Control]:
         tr, vm = self.tr, self.vm
@@ -124,25 +138,25 @@ class ReportsScreen(Screen):
                                                         spacing=4))] if lines else []
         if vm.export_error:
             result.append(tid("report-export-error", ft.Text(tr.error(vm.export_error), color=ft.Colors.ERROR)))
-        saving = [muted(tr("export.saving"))] if self.busy in ("xlsx", "pdf") else []
+        saving = [muted(tr("export.saving"))] if self.exporting else []
         self.export_box.controls = [
             section_title(tr("export.title")),
             muted(tr("export.made_here" if here else "export.made_by_server"), size=13),
             ft.Row([secondary_button(tr("export.xlsx"), partial(self._export, "xlsx"), icon=ft.Icons.TABLE_VIEW,
-                                     identifier="report-export-xlsx", disabled=bool(self.busy)),
+                                     identifier="report-export-xlsx", disabled=bool(self.exporting)),
                     secondary_button(tr("export.pdf"), partial(self._export, "pdf"),
                                      icon=ft.Icons.PICTURE_AS_PDF, identifier="report-export-pdf",
-                                     disabled=bool(self.busy))], wrap=True, spacing=8, run_spacing=8),
+                                     disabled=bool(self.exporting))], wrap=True, spacing=8, run_spacing=8),
             *saving, *result]
 
     async def _export(self, fmt: str, e=None) -> None:
-        self.busy = fmt
+        self.exporting = fmt
         self._paint_export()
         self.env.refresh(self.export_box)
         try:
             await asyncio.to_thread(self.vm.export, fmt)
         finally:
-            self.busy = ""
+            self.exporting = ""
         self._paint_export()
         self.env.refresh(self.export_box)
 
@@ -154,22 +168,23 @@ class ReportsScreen(Screen):
         controls: list[ft.Control] = [section_title(tr("submission.title"))]
         if vm.may_submit:
             controls += [
-                tid("report-own-status", ft.Text(f"{tr('submission.own')}: {vm.submission_status(own)}")),
+                tid("report-own-status", ft.Text(f"{tr('submission.own')}: " + (
+                    vm.submission_status(own) if vm.own_known else tr("submission.unknown")))),
                 field(tr, "submission.note", vm.note, multiline=True, identifier="report-note",
                       on_change=lambda e: vm.set_note(e.control.value)),
                 muted(tr("submission.server_counts"), size=13),
                 primary_button(tr("submission.resubmit" if own else "submission.submit"), self._submit,
-                               icon=ft.Icons.SEND, identifier="report-submit", disabled=bool(self.busy))]
+                               icon=ft.Icons.SEND, identifier="report-submit", disabled=bool(self.asking))]
         else:
             controls.append(muted(tr("submission.own_area_only"), size=13))
         if vm.submit_error:
             controls.append(tid("report-submit-error", ft.Text(tr.error(vm.submit_error), color=ft.Colors.ERROR)))
-        if self.busy == "submit":
+        if self.asking == "submit":
             controls.append(muted(tr("submission.sending")))
         controls += [ft.Divider(), section_title(tr("submission.submissions")),
                      secondary_button(tr("submission.load"), self._load, icon=ft.Icons.REFRESH,
-                                      identifier="report-load-submissions", disabled=bool(self.busy))]
-        if self.busy == "list":
+                                      identifier="report-load-submissions", disabled=bool(self.asking))]
+        if self.asking == "list":
             controls.append(muted(tr("submission.loading")))
         if vm.overview_error:
             controls.append(tid("report-submissions-error", ft.Text(tr.error(vm.overview_error),
@@ -219,16 +234,9 @@ class ReportsScreen(Screen):
     async def _open_area(self, code: str, e=None) -> None:
         self.vm.choose_area(code)
         self.vm.compute()
-        self.busy = "list"
         self._paint()
         self.env.refresh(self.content)
-        try:
-            await asyncio.to_thread(self.vm.load_submissions)
-        finally:
-            self.busy = ""
-        self._paint_submit()
-        self._paint_export()
-        self.env.refresh(self.submit_box, self.export_box)
+        await self._load()
 
     async def _submit(self, e=None) -> None:
         await self._wait_for("submit", self.vm.submit)
@@ -239,16 +247,15 @@ class ReportsScreen(Screen):
         await self._wait_for("list", self.vm.load_submissions)
 
     async def _wait_for(self, what: str, call) -> None:
-        self.busy = what
+        self.asking = what
         self._paint_submit()
         self.env.refresh(self.submit_box)
         try:
             await asyncio.to_thread(call)
         finally:
-            self.busy = ""
+            self.asking = ""
         self._paint_submit()
-        self._paint_export()
-        self.env.refresh(self.submit_box, self.export_box)
+        self.env.refresh(self.submit_box)
 
     async def _share(self, e) -> None:
         await self._clipboard.set(self.vm.summary_text())

@@ -173,6 +173,11 @@ class ReportsVM:
         except ReportActionError as exc:
             self.overview, self.overview_error = None, exc.code
 
+    @property
+    def own_known(self) -> bool:
+        """The server was asked (or just answered a submission): the area's status can be said."""
+        return self.overview is not None or self.submitted is not None
+
     def own_submission(self) -> Optional[dict[str, Any]]:
         """This area's submission for the period: from the overview, or the one just made here."""
         if self.overview is not None and self.overview.get("own"):

@@ -102,7 +102,10 @@ def test_the_supervisor_submits_with_a_note_corrects_it_and_the_admin_sees_it_un
     vm = ReportsVM(ReportService(desk.store), tr, "en", DISTRICT, date(2026, 4, 10), ReportActions(desk.account))
     vm.choose_period(QUARTER)
     vm.compute()
-    assert vm.may_submit
+    assert vm.may_submit and not vm.own_known  # the server not asked yet: "not known", never "not submitted"
+    vm.load_submissions()
+    assert vm.own_known and vm.own_submission() is None
+    assert vm.submission_status(vm.own_submission()) == "Not submitted"
     vm.set_note("Two wells still broken; the commune asks the province for help")
     assert vm.submit(), vm.submit_error
     own = vm.own_submission()

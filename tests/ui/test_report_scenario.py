@@ -182,6 +182,7 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
 
                 # ---- submitted with a note: late, since the server's day is today
                 scroll_down(ui)  # the submit card is the screen's last: bring the note field in first
+                shows(ui, "report-own-status", re.escape(tr("submission.not_submitted")))  # asked when opened
                 type_note(ui, NOTE[lang])
                 late = re.escape(tr("submission.late", when="\0").split("\0")[1].strip())
                 tap_until_shows(ui, "report-submit", "report-own-status", late)
