@@ -24,6 +24,7 @@ from app.services.followup import FollowupService
 from app.screen_deps import ScreenDeps
 from app.services.households import HouseholdService
 from app.services.meetings import MeetingService
+from app.services.report_actions import ReportActions
 from app.services.reports import ReportService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
@@ -118,6 +119,7 @@ class AppContext:
         self.review = SyncReview(store, on_saved=saved)
         self.drafts = DraftService(store)
         self.reports = ReportService(store)
+        self.report_actions = ReportActions(account, clock=clock)
         self.status = AppStatus(self.review)
         self.reachability = Reachability(account, interval_s=cfg.probe_s)
         self._started = False
@@ -127,6 +129,7 @@ class AppContext:
             households=self.households, visits=self.visits, concerns=self.concerns, followup=self.followup,
             areas=self.areas,
             review=self.review, account=self.account, drafts=self.drafts, meetings=self.meetings, reports=self.reports,
+            report_actions=self.report_actions,
             status=self.status, recovery=store.recovery,
             language=lambda: self.language, saved=self.saved, signed_in=self.signed_in,
             signed_out=self.signed_out, language_changed=self.set_language, app_resumed=self.auto.trigger,

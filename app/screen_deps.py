@@ -15,6 +15,7 @@ from app.services.drafts import DraftService
 from app.services.followup import FollowupService
 from app.services.households import HouseholdService
 from app.services.meetings import MeetingService
+from app.services.report_actions import ReportActions
 from app.services.reports import ReportService
 from app.services.sync_review import SyncReview
 from app.services.visits import VisitService
@@ -30,6 +31,7 @@ class ScreenDeps:
     followup: FollowupService
     areas: AreaService
     reports: ReportService
+    report_actions: ReportActions  # the report saved as XLSX/PDF, submitted up the chain
     review: SyncReview
     account: AccountService
     drafts: DraftService  # half-typed forms, kept in the store apart from the records

@@ -133,7 +133,7 @@ def activity_report_file(db: Database, actor_area: str, area: Optional[str], per
     from datetime import date
 
     from records.report import PeriodError, parse_period, period_between
-    from server import report_files
+    from records import report_files
     from server.limits import json_bytes
 
     if fmt not in MEDIA:
@@ -156,6 +156,6 @@ def activity_report_file(db: Database, actor_area: str, area: Optional[str], per
         return report_files.to_csv(report, lang), MEDIA[fmt], name
     if fmt == "xlsx":
         return report_files.to_xlsx(report, lang), MEDIA[fmt], name
-    from server.report_pdf import to_pdf
+    from records.report_pdf import to_pdf
 
     return to_pdf(report, lang), MEDIA[fmt], name

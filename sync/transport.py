@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -288,6 +289,32 @@ class Transport:
             body["escalation"] = escalation
         return self._call("POST", f"/concerns/{quote(concern_id, safe='')}/status", body)
 
+    # ---------------------------------------------------------------- reports
+
+    def report_file(self, area: str, period: str, fmt: str, lang: str) -> tuple[bytes, str]:
+        """The activity report of ``area`` ("" = yours) for ``period`` as the server makes it
+        (``fmt`` xlsx, pdf or csv; labels in ``lang``): (the file's bytes, its name)."""
+        query = {"period": period, "format": fmt, "lang": lang, **({"area": area} if area else {})}
+        response = self._exchange("GET", "/reports/activity?" + urlencode(query), None, {"Accept": "*/*"},
+                                  raw=True)
+        if not response.body:
+            raise Unreachable("the report file came empty", code="bad_response")
+        return response.body, _file_name(response.header("content-disposition"), f"phum-report.{fmt}")
+
+    def submit_report(self, period: str, note: str = "") -> dict[str, Any]:
+        """Submit the period's report of the signed-in supervisor's own area, with a note (frozen on the
+        server; submitting again is a correction). The area is always the account's: the server takes no other."""
+        return self._call("POST", "/reports/submissions", {"period": period, "note": note})
+
+    def report_submissions(self, period: str, *, area: str = "", lang: str = "en") -> dict[str, Any]:
+        """Which sub-areas of ``area`` ("" = yours; admin: national) submitted ``period``, on time or
+        late, the reporting rate and the totals compiled from their submissions."""
+        query = {"period": period, "lang": lang, **({"area": area} if area else {})}
+        answer = self._call("GET", "/reports/submissions?" + urlencode(query), None)
+        if not isinstance(answer, dict) or not isinstance(answer.get("sub_areas"), list):
+            raise Unreachable("submissions answer has no sub_areas", code="bad_response")
+        return answer
+
     def close(self) -> None:
         if self._own_send and isinstance(self._send, RequestsSend):
             self._send.close()
@@ -307,7 +334,7 @@ class Transport:
         return body, headers
 
     def _exchange(self, method: str, path: str, body: Optional[bytes], content_headers: dict[str, str], *,
-                  auth: bool = True) -> Any:
+                  auth: bool = True, raw: bool = False) -> Any:
         url = self.base_url + API_PREFIX + path
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": f"phum/{APP_VERSION}"}
         if auth and self.token:
@@ -321,7 +348,7 @@ class Transport:
         except OSError as exc:
             raise Unreachable(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
         self._count(path, body, response)
-        return self._read(request, response)
+        return self._read(request, response, raw=raw)
 
     def _count(self, path: str, body: Optional[bytes], response: HttpResponse) -> None:
         sent = len(body or b"")
@@ -332,10 +359,13 @@ class Transport:
         key = path.split("?", 1)[0]
         self.wire.by_path[key] = self.wire.by_path.get(key, 0) + sent + received
 
-    def _read(self, request: HttpRequest, response: HttpResponse) -> Any:
+    def _read(self, request: HttpRequest, response: HttpResponse, *, raw: bool = False) -> Any:
+        """The JSON answer (``raw``: the response itself, for a file), or the error it stands for."""
         status = response.status
         where = {"method": request.method, "url": request.url, "status": status}
         if 200 <= status < 300:
+            if raw:
+                return response
             if status == 204 or not response.body:
                 return None
             try:
@@ -353,6 +383,13 @@ class Transport:
         if status == 403:
             raise Forbidden(reason or "not allowed", code=code or "forbidden", **where)
         raise Refused(reason or f"refused ({status})", code=code or f"http_{status}", **where)
+
+
+def _file_name(disposition: Optional[str], default: str) -> str:
+    """The file name from ``Content-Disposition: attachment; filename="x.pdf"``, without any folder."""
+    match = re.search(r'filename="?([^";]+)"?', disposition or "")
+    name = (match.group(1) if match else "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name if name and name not in (".", "..") else default
 
 
 def _error_detail(body: bytes) -> tuple[str, str]:

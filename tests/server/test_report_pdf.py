@@ -8,7 +8,7 @@ import pytest
 import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
-from server.report_pdf import FONTS, new_pdf, wrap
+from records.report_pdf import FONTS, new_pdf, wrap
 from tests.support.pdf_glyphs import drawn_glyph_names
 
 KHMER = FONTS / "NotoSansKhmer-Regular.ttf"
@@ -52,7 +52,7 @@ def test_khmer_lines_break_between_words_only():
     text = "អណ្ដូងទឹករបស់ភូមិខូចតាំងពីខែមុន ហើយគ្រួសារជាច្រើនត្រូវដើរទៅយកទឹកពីស្ទឹងឆ្ងាយពីផ្ទះ" * 2
     lines = wrap(pdf, text, 50)
     assert len(lines) > 2 and "".join(lines).replace(" ", "") == text.replace(" ", "")
-    from server.report_pdf import words
+    from records.report_pdf import words
 
     boundaries = set()
     at = 0
@@ -68,7 +68,7 @@ def test_khmer_lines_break_between_words_only():
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (scripts/system-deps.sh)")
 def test_the_report_pdf_renders_with_its_fonts_embedded(tmp_path):
-    from server.report_pdf import to_pdf
+    from records.report_pdf import to_pdf
     from tests.support.report_pdf_sample import sample_report
 
     for lang in ("km", "en"):

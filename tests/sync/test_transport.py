@@ -169,3 +169,23 @@ def test_concern_status_change_goes_to_the_concern_path():
     transport.change_concern_status("c-1", "referred", note="to PDoWRAM", referred_to="PDoWRAM")
     assert sent[0].url.endswith("/api/v1/concerns/c-1/status")
     assert json.loads(sent[0].body) == {"status": "referred", "note": "to PDoWRAM", "referred_to": "PDoWRAM"}
+
+
+def test_a_report_file_comes_as_bytes_named_without_any_folder_the_server_might_put_in_its_name():
+    pdf = HttpResponse(200, {"content-type": "application/pdf",
+                             "content-disposition": 'attachment; filename="../../etc/phum-report-0102-2026-Q1.pdf"'},
+                       b"%PDF-1.7 ...")
+    transport, sent = transport_answering(pdf)
+    body, name = transport.report_file("0102", "2026-Q1", "pdf", "km")
+    assert body == b"%PDF-1.7 ..." and name == "phum-report-0102-2026-Q1.pdf"
+    url = sent[0].url
+    assert url.startswith("http://127.0.0.1:9/api/v1/reports/activity?") and "format=pdf" in url and "area=0102" in url
+    assert sent[0].headers["Authorization"] == "Bearer token-1" and sent[0].headers["Accept"] == "*/*"
+
+
+def test_a_refused_report_file_is_the_servers_error_not_a_file():
+    refused = json_response(400, {"detail": {"code": "period_invalid", "reason": "not a period"}})
+    transport, _ = transport_answering(refused)
+    with pytest.raises(Refused) as caught:
+        transport.report_file("", "2026-Q9", "xlsx", "en")
+    assert caught.value.code == "period_invalid"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from records.catalog import load_catalog
-from server.report_files import sections
+from records.report_files import sections
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 LATIN = Path("/usr/share/fonts/truetype/noto")
