@@ -1,7 +1,8 @@
 """The activity report over the device's own records, offline (records/report.py defines every figure).
 
-Reads stored field values, not models: a district desktop holds 50,000 households and twice as
-many visits, and validating each would take seconds; the report only counts and compares dates.
+Reads stored field values and the store's follow-up facts, not models: a district desktop holds
+50,000 households and twice as many visits, and validating each would take seconds; the report
+only counts and compares dates.
 """
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ from datetime import date, datetime
 from typing import Any, Callable, Optional
 
 from records.catalog import load_catalog
+from records.followup import CLOSED
+from records.institutions import Institution
 from records.models import ConcernCategory, Priority, utcnow
-from records.report import (Period, Tally, assemble, child_code, days_to_resolution, escalated_entry, local_date,
-                            outcome_of, resolved_on)
+from records.report import (NOT_LISTED, Period, Tally, age_bucket, assemble, child_code, days_to_resolution,
+                            escalated_entry, is_long_overdue, local_date, meeting_day, officials_present, outcome_of,
+                            resolved_on)
+from storage.followup_reference import load_institutions
 from storage.repository import Store
+
+_MEETING_FIELDS = ("id", "area_code", "meeting_kind", "status", "planned_on", "held_on", "postponed_to",
+                   "public_total", "public_women", "invitations")
 
 
 class ReportService:
@@ -24,6 +32,7 @@ class ReportService:
     def activity(self, area_code: str, period: Period, *, lang: str = "en") -> dict[str, Any]:
         """The report of ``area_code`` ("" = every record on the device) for ``period``."""
         start, end = period.start.isoformat(), period.end.isoformat()  # ISO days compare as text
+        today = local_date(self.clock())
         village_of = {i: v for i, v in self.store.households.stored_fields("id", "village_code")
                       if v and v.startswith(area_code)}
         key_of = {v: child_code(area_code, v) for v in set(village_of.values())}  # village -> its sub-area
@@ -44,41 +53,75 @@ class ReportService:
             by_month[month] += n
         for key, ids in households.items():
             children[key].households = len(ids)
+        meeting_place = self._meetings(area_code, start, end, children)  # meeting id -> (day, sub-area, area)
+        # Where and on which day each concern counts: its visit's, its meeting's, else the day it was raised.
+        place: dict[str, tuple[str, Optional[str], str]] = {}  # concern id -> (day, sub-area, village or area)
+        for cid, visit_id in self.store.concerns.visit_of_concerns(visit_day):
+            place[cid] = (visit_day[visit_id], None, "")
+        self._unvisited(area_code, start, end, meeting_place, village_of, key_of, place)
         concern_combos: Counter = Counter()
-        resolved: list[tuple[str, Optional[str], str]] = []
-        escalated_ids: dict[str, tuple[str, str]] = {}
-        wanted = self.store.concerns.ids_for_visits(visit_day)
-        for cid, visit_id, household_id, category, priority, status in self.store.concerns.stored_fields(
-                "id", "visit_id", "household_id", "category", "priority", "status", ids=wanted):
-            village = village_of.get(household_id)
-            if village is None:  # its household is not the visit's: a record the server will refuse
-                continue
-            key = key_of[village]
-            concern_combos[(key, category, priority, status)] += 1
+        resolved: list[tuple[str, Optional[str], str, int, bool]] = []
+        listed: dict[str, tuple[str, str, int]] = {}  # escalated or long overdue: id -> (village, day, due)
+        referred: Counter = Counter()
+        overdue: Counter = Counter()
+        today_n = today.toordinal()
+        for f in self.store.concerns.followup_facts_of(place):
+            day, key, village = place[f.id]
+            if not village:  # raised at a visit: where its household lives
+                village = village_of.get(f.household_id)
+                if village is None:  # its household is not the visit's: a record the server will refuse
+                    continue
+                key = key_of[village]
+            status = f.status
+            concern_combos[(key, f.category, f.priority, status, f.source or "household_visit")] += 1
             if status == "resolved":
-                resolved.append((cid, key, visit_day[visit_id]))
+                resolved.append((f.id, key, day, f.due, not f.needs_telling))
             elif status == "escalated":
-                escalated_ids[cid] = (village, visit_day[visit_id])
-        for (key, category, priority, status), n in concern_combos.items():
+                listed[f.id] = (village, day, f.due)
+            else:
+                if status == "referred":
+                    referred[(key, f.institution_id or NOT_LISTED)] += 1
+                if status not in CLOSED and today_n > f.due:
+                    raised = date.fromisoformat(f.created_at[:10])
+                    overdue[(key, age_bucket(max(0, (today - raised).days)))] += 1
+                    if is_long_overdue(status, date.fromordinal(f.due), raised, today):
+                        listed[f.id] = (village, day, f.due)
+        for (key, category, priority, status, source), n in concern_combos.items():
             t = children[key]
             t.concerns += n
             t.by_category[category] += n
             t.by_priority[priority] += n
+            t.by_source[source] += n
             t.outcomes[outcome_of(status)] += n
+        for (key, institution), n in referred.items():
+            children[key].by_institution[institution] += n
+        for (key, bucket), n in overdue.items():
+            children[key].overdue_by_age[bucket] += n
         # History and text only for the concerns that need them: a fraction of the store.
         histories = {c: (h, u) for c, h, u in self.store.concerns.stored_fields(
-            "id", "history", "updated_at", ids=[c for c, _, _ in resolved])}
-        for cid, key, day in resolved:
+            "id", "history", "updated_at", ids=[c[0] for c in resolved])}
+        for cid, key, day, due, told in resolved:
             history, updated = histories[cid]
-            days = days_to_resolution(date.fromisoformat(day), resolved_on("resolved", history or [], _when(updated)))
+            done = resolved_on("resolved", history or [], _when(updated))
+            days = days_to_resolution(date.fromisoformat(day), done)
+            t = children[key]
             if days is not None:
-                children[key].resolution_days[days] += 1
-        today = local_date(self.clock())
-        escalated = [escalated_entry(concern_id=cid, village_code=escalated_ids[cid][0],
-                                     visited_on=date.fromisoformat(escalated_ids[cid][1]), category=category,
-                                     priority=priority, description=text, today=today)
-                     for cid, category, priority, text in self.store.concerns.stored_fields(
-                         "id", "category", "priority", "description", ids=list(escalated_ids))]
+                t.resolution_days[days] += 1
+            if done is not None and done.toordinal() <= due:
+                t.resolved_by_due += 1
+            if told:
+                t.told += 1
+        names = self.institution_names(lang)
+        escalated = []
+        for cid, category, priority, text, status, history, created, institution in self.store.concerns.stored_fields(
+                "id", "category", "priority", "description", "status", "history", "created_at", "institution_id",
+                ids=list(listed)) if listed else ():
+            village, day, due = listed[cid]
+            escalated.append(escalated_entry(
+                concern_id=cid, village_code=village, visited_on=date.fromisoformat(day), category=category,
+                priority=priority, description=text, today=today, status=status,
+                raised=date.fromisoformat(str(created)[:10]), due=date.fromordinal(due), history=history or [],
+                institution_id=institution, institution_name=names.get(institution or "", institution)))
         total = Tally()
         for t in children.values():
             total.add(t)
@@ -86,7 +129,54 @@ class ReportService:
         return assemble(area_code=area_code, area_name=self.area_name(area_code, lang), period=period, total=total,
                         children=named, child_names={c: self.area_name(c, lang) for c in named},
                         escalated=escalated, visits_by_month=by_month, generated_at=self.clock(),
-                        categories=[c.value for c in ConcernCategory], priorities=[p.value for p in Priority])
+                        categories=[c.value for c in ConcernCategory], priorities=[p.value for p in Priority],
+                        institution_names=names)
+
+    def _meetings(self, area_code: str, start: str, end: str,
+                  children: dict[Optional[str], Tally]) -> dict[str, tuple[str, Optional[str], str]]:
+        """Count the area's meetings planned and held in the period; returns every one's (day, sub-area, area)."""
+        out: dict[str, tuple[str, Optional[str], str]] = {}
+        for (mid, area, kind, status, planned, held, postponed, total, women,
+             invitations) in self.store.meetings.stored_fields(*_MEETING_FIELDS):
+            if not area or not area.startswith(area_code):
+                continue
+            key = child_code(area_code, area)
+            if start <= planned <= end:
+                children[key].meetings_planned[kind] += 1
+            if status == "held" and held and start <= held <= end:
+                t = children[key]
+                t.meetings_held[kind] += 1
+                t.public_total += total or 0
+                t.public_women += women or 0
+                t.officials_present += officials_present(invitations)
+            out[mid] = (meeting_day(held, postponed, planned).isoformat(), key, area)
+        return out
+
+    def _unvisited(self, area_code: str, start: str, end: str, meeting_place: dict, village_of: dict,
+                   key_of: dict, place: dict) -> None:
+        """The concerns raised at no visit: on their meeting's day and in its area, else on the Cambodian
+        day they were raised, where their household lives."""
+        ids = [cid for cid, _ in self.store.concerns.visit_of_concerns([None])]
+        ids += [c for c in self.store.concerns.ids_for_meetings(meeting_place) if c not in place]
+        for cid, visit_id, meeting_id, household_id, created in self.store.concerns.stored_fields(
+                "id", "visit_id", "meeting_id", "household_id", "created_at", ids=set(ids)):
+            if visit_id is not None:
+                continue
+            if meeting_id is not None:
+                where = meeting_place.get(meeting_id)
+                if where is not None and start <= where[0] <= end:
+                    place[cid] = where
+            elif (village := village_of.get(household_id)) is not None and created:
+                day = local_date(_when(str(created))).isoformat()
+                if start <= day <= end:
+                    place[cid] = (day, key_of[village], village)
+
+    def institution_names(self, lang: str) -> dict[str, str]:
+        """Institution id -> its name in ``lang`` (the pulled list, else the seed); "" for those not listed."""
+        cat = load_catalog(lang)
+        institutions: list[Institution] = load_institutions(self.store)[2]
+        return {"": cat.get("report.institution_not_listed", "Not in the list"),
+                **{i.id: i.name(lang) for i in institutions}}
 
     def area_name(self, code: str, lang: str) -> str:
         if not code:
