@@ -11,10 +11,9 @@ from datetime import date, datetime
 from typing import Any, Callable, Optional
 
 from records.catalog import load_catalog
-from records.followup import CLOSED
 from records.institutions import Institution
 from records.models import ConcernCategory, Priority, utcnow
-from records.report import (NOT_LISTED, Period, Tally, age_bucket, assemble, child_code, days_to_resolution,
+from records.report import (ESCALATED_LIST_LIMIT, NOT_LISTED, Period, Tally, age_bucket, assemble, child_code, days_to_resolution,
                             escalated_entry, is_long_overdue, local_date, meeting_day, officials_present, outcome_of,
                             resolved_on)
 from storage.followup_reference import load_institutions
@@ -54,38 +53,43 @@ class ReportService:
         for key, ids in households.items():
             children[key].households = len(ids)
         meeting_place = self._meetings(area_code, start, end, children)  # meeting id -> (day, sub-area, area)
-        # Where and on which day each concern counts: its visit's, its meeting's, else the day it was raised.
-        place: dict[str, tuple[str, Optional[str], str]] = {}  # concern id -> (day, sub-area, village or area)
-        for cid, visit_id in self.store.concerns.visit_of_concerns(visit_day):
-            place[cid] = (visit_day[visit_id], None, "")
-        self._unvisited(area_code, start, end, meeting_place, village_of, key_of, place)
+        # Where and on which day each concern counts: its visit's (where its household lives), else its
+        # meeting's, else the day it was raised (``elsewhere``: concern id -> (day, sub-area, village or area)).
+        visit_of = dict(self.store.concerns.visit_of_concerns(visit_day))
+        elsewhere = self._unvisited(start, end, meeting_place, village_of, key_of, visit_of)
         concern_combos: Counter = Counter()
-        resolved: list[tuple[str, Optional[str], str, int, bool]] = []
-        listed: dict[str, tuple[str, str, int]] = {}  # escalated or long overdue: id -> (village, day, due)
+        resolved: list[tuple[str, Optional[str], int, bool]] = []
+        listed: dict[str, tuple[str, Optional[str], int]] = {}  # escalated or long overdue: id -> (village, _, due)
         referred: Counter = Counter()
         overdue: Counter = Counter()
         today_n = today.toordinal()
-        for f in self.store.concerns.followup_facts_of(place):
-            day, key, village = place[f.id]
-            if not village:  # raised at a visit: where its household lives
+        for f in self.store.concerns.followup_facts_of([*visit_of, *elsewhere]):
+            where = elsewhere.get(f.id) if elsewhere else None
+            if where is None:
                 village = village_of.get(f.household_id)
                 if village is None:  # its household is not the visit's: a record the server will refuse
                     continue
                 key = key_of[village]
+            else:
+                key, village = where[1], where[2]
             status = f.status
             concern_combos[(key, f.category, f.priority, status, f.source or "household_visit")] += 1
             if status == "resolved":
-                resolved.append((f.id, key, day, f.due, not f.needs_telling))
+                resolved.append((f.id, key, f.due, not f.needs_telling))
             elif status == "escalated":
-                listed[f.id] = (village, day, f.due)
+                listed[f.id] = (village, None, f.due)
             else:
                 if status == "referred":
                     referred[(key, f.institution_id or NOT_LISTED)] += 1
-                if status not in CLOSED and today_n > f.due:
+                if today_n > f.due:  # neither resolved nor escalated: records.followup.is_overdue
                     raised = date.fromisoformat(f.created_at[:10])
                     overdue[(key, age_bucket(max(0, (today - raised).days)))] += 1
                     if is_long_overdue(status, date.fromordinal(f.due), raised, today):
-                        listed[f.id] = (village, day, f.due)
+                        listed[f.id] = (village, None, f.due)
+
+        def day_of(cid: str) -> str:
+            return visit_day[visit_of[cid]] if cid in visit_of else elsewhere[cid][0]
+
         for (key, category, priority, status, source), n in concern_combos.items():
             t = children[key]
             t.concerns += n
@@ -100,10 +104,10 @@ class ReportService:
         # History and text only for the concerns that need them: a fraction of the store.
         histories = {c: (h, u) for c, h, u in self.store.concerns.stored_fields(
             "id", "history", "updated_at", ids=[c[0] for c in resolved])}
-        for cid, key, day, due, told in resolved:
+        for cid, key, due, told in resolved:
             history, updated = histories[cid]
             done = resolved_on("resolved", history or [], _when(updated))
-            days = days_to_resolution(date.fromisoformat(day), done)
+            days = days_to_resolution(date.fromisoformat(day_of(cid)), done)
             t = children[key]
             if days is not None:
                 t.resolution_days[days] += 1
@@ -113,12 +117,14 @@ class ReportService:
                 t.told += 1
         names = self.institution_names(lang)
         escalated = []
+        # Only the lines the list shows (oldest first, as assemble orders them) are read and built.
+        shown = sorted(listed, key=lambda c: (day_of(c), c))[:ESCALATED_LIST_LIMIT]
         for cid, category, priority, text, status, history, created, institution in self.store.concerns.stored_fields(
                 "id", "category", "priority", "description", "status", "history", "created_at", "institution_id",
-                ids=list(listed)) if listed else ():
-            village, day, due = listed[cid]
+                ids=shown) if shown else ():
+            village, _, due = listed[cid]
             escalated.append(escalated_entry(
-                concern_id=cid, village_code=village, visited_on=date.fromisoformat(day), category=category,
+                concern_id=cid, village_code=village, visited_on=date.fromisoformat(day_of(cid)), category=category,
                 priority=priority, description=text, today=today, status=status,
                 raised=date.fromisoformat(str(created)[:10]), due=date.fromordinal(due), history=history or [],
                 institution_id=institution, institution_name=names.get(institution or "", institution)))
@@ -152,12 +158,13 @@ class ReportService:
             out[mid] = (meeting_day(held, postponed, planned).isoformat(), key, area)
         return out
 
-    def _unvisited(self, area_code: str, start: str, end: str, meeting_place: dict, village_of: dict,
-                   key_of: dict, place: dict) -> None:
-        """The concerns raised at no visit: on their meeting's day and in its area, else on the Cambodian
-        day they were raised, where their household lives."""
+    def _unvisited(self, start: str, end: str, meeting_place: dict, village_of: dict, key_of: dict,
+                   visit_of: dict) -> dict[str, tuple[str, Optional[str], str]]:
+        """The concerns raised at no visit that count: on their meeting's day and in its area, else on the
+        Cambodian day they were raised, where their household lives."""
+        place: dict[str, tuple[str, Optional[str], str]] = {}
         ids = [cid for cid, _ in self.store.concerns.visit_of_concerns([None])]
-        ids += [c for c in self.store.concerns.ids_for_meetings(meeting_place) if c not in place]
+        ids += [c for c in self.store.concerns.ids_for_meetings(meeting_place) if c not in visit_of]
         for cid, visit_id, meeting_id, household_id, created in self.store.concerns.stored_fields(
                 "id", "visit_id", "meeting_id", "household_id", "created_at", ids=set(ids)):
             if visit_id is not None:
@@ -170,6 +177,7 @@ class ReportService:
                 day = local_date(_when(str(created))).isoformat()
                 if start <= day <= end:
                     place[cid] = (day, key_of[village], village)
+        return place
 
     def institution_names(self, lang: str) -> dict[str, str]:
         """Institution id -> its name in ``lang`` (the pulled list, else the seed); "" for those not listed."""
