@@ -95,12 +95,13 @@ def outcome_of(status: str) -> str:
 
 
 def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: Optional[datetime]) -> Optional[date]:
-    """The Cambodian day of the last move to resolved, for a concern resolved now (else None)."""
+    """The Cambodian day of the last move to resolved, for a concern resolved now (else None). Telling the
+    household (a feedback step, resolved to resolved) is no move: it does not change the day."""
     if status != "resolved":
         return None
     last = None
     for entry in history:
-        if entry.get("to_status") == "resolved":
+        if entry.get("to_status") == "resolved" and entry.get("feedback") is None:
             last = entry.get("at")
     when = last if last is not None else updated_at  # a record made before history existed
     if when is None:

@@ -2,7 +2,8 @@
 
 A concern: meeting_id, source, institution_id, due_on (records.followup.due_date: the stored due date,
 else raised + the priority's days), raised_on (created_at's UTC date, as records.followup.age_days),
-told_on (the household told the outcome since the last resolution); its visited_on, empty until now for
+told_on (the household told the outcome since the last resolution), and resolved_on again (0007 took
+telling the household, a resolved-to-resolved step, for the resolution); its visited_on, empty until now for
 a concern raised at no visit, becomes its meeting's day (else the Cambodian day it was raised). A
 meeting: meeting_kind, status, planned_on, held_on, public_total, public_women, officials_present,
 and visited_on = its effective day (held, else postponed to, else planned). Filled the way
@@ -43,13 +44,16 @@ def _when(text: str) -> datetime:
 
 
 def _concern(d: dict) -> dict:
-    from records.report import told_on
+    from records.report import resolved_on, told_on
 
     raised = _when(d["created_at"]).astimezone(timezone.utc).date()
     due = _day(d.get("due_on")) or raised + timedelta(days=DUE_DAYS.get(d.get("priority"), DUE_DAYS["normal"]))
     values = {"meeting_id": d.get("meeting_id"), "source": d.get("source") or "household_visit",
               "institution_id": d.get("institution_id"), "due_on": due, "raised_on": raised,
-              "told_on": told_on(d.get("status", ""), d.get("history") or [])}
+              "told_on": told_on(d.get("status", ""), d.get("history") or []),
+              # Again: 0007 took a feedback step (resolved to resolved) for the day it was resolved.
+              "resolved_on": resolved_on(d.get("status", ""), d.get("history") or [],
+                                         _when(d["updated_at"]) if d.get("updated_at") else None)}
     if not d.get("visit_id") and not d.get("meeting_id"):  # counts on the Cambodian day it was raised
         values["visited_on"] = _when(d["created_at"]).astimezone(ICT).date()
     return values
@@ -68,7 +72,7 @@ def upgrade() -> None:
         for name, kind in COLUMNS.items():
             batch.add_column(sa.Column(name, kind, nullable=True))
     conn = op.get_bind()
-    names = [*COLUMNS, "visited_on", "status", "visit_id"]
+    names = [*COLUMNS, "visited_on", "status", "visit_id", "resolved_on"]
     records = sa.table("records", sa.column("id"), sa.column("type"), sa.column("data"),
                        *(sa.column(name) for name in names))
     for kind, fill in (("meeting", _meeting), ("concern", _concern)):
