@@ -38,9 +38,13 @@ def words(text: str, lang: str = "km") -> Iterator[str]:
 
 
 def wrap(pdf, text: str, width: float) -> list[str]:
-    """Lines of at most ``width`` mm as shaped, broken between words (a word wider than a line is cut)."""
+    """Lines of at most ``width`` mm as shaped, broken between words (a word wider than a line is cut) and
+    at each newline of the text (the parts of an escalation summary)."""
+    text = str(text)
+    if "\n" in text:
+        return [line for part in text.split("\n") for line in wrap(pdf, part, width)]
     lines, line = [], ""
-    for word in words(str(text)):
+    for word in words(text):
         if line and pdf.get_string_width(line + word.rstrip()) > width:
             lines.append(line.rstrip())
             line = ""
