@@ -55,15 +55,17 @@ class ReportService:
         meeting_place = self._meetings(area_code, start, end, children)  # meeting id -> (day, sub-area, area)
         # Where and on which day each concern counts: its visit's (where its household lives), else its
         # meeting's, else the day it was raised (``elsewhere``: concern id -> (day, sub-area, village or area)).
-        visit_of = dict(self.store.concerns.visit_of_concerns(visit_day))
-        elsewhere = self._unvisited(start, end, meeting_place, village_of, key_of, visit_of)
+        wanted = self.store.concerns.ids_for_visits(visit_day)
+        elsewhere = self._unvisited(start, end, meeting_place, village_of, key_of)
+        if elsewhere:
+            wanted += list(elsewhere)
         concern_combos: Counter = Counter()
         resolved: list[tuple[str, Optional[str], int, bool]] = []
         listed: dict[str, tuple[str, Optional[str], int]] = {}  # escalated or long overdue: id -> (village, _, due)
         referred: Counter = Counter()
         overdue: Counter = Counter()
         today_n = today.toordinal()
-        for f in self.store.concerns.followup_facts_of([*visit_of, *elsewhere]):
+        for f in self.store.concerns.followup_facts_of(wanted):
             where = elsewhere.get(f.id) if elsewhere else None
             if where is None:
                 village = village_of.get(f.household_id)
@@ -87,8 +89,14 @@ class ReportService:
                     if is_long_overdue(status, date.fromordinal(f.due), raised, today):
                         listed[f.id] = (village, None, f.due)
 
+        # The visit of the few concerns whose day is needed: the resolved (days to resolution) and the listed.
+        histories = {c: (v, h, u) for c, v, h, u in self.store.concerns.stored_fields(
+            "id", "visit_id", "history", "updated_at", ids=[c[0] for c in resolved])}
+        visit_of = {c: v for c, (v, _, _) in histories.items()}
+        visit_of.update(self.store.concerns.stored_fields("id", "visit_id", ids=listed) if listed else ())
+
         def day_of(cid: str) -> str:
-            return visit_day[visit_of[cid]] if cid in visit_of else elsewhere[cid][0]
+            return elsewhere[cid][0] if cid in elsewhere else visit_day[visit_of[cid]]
 
         for (key, category, priority, status, source), n in concern_combos.items():
             t = children[key]
@@ -101,11 +109,8 @@ class ReportService:
             children[key].by_institution[institution] += n
         for (key, bucket), n in overdue.items():
             children[key].overdue_by_age[bucket] += n
-        # History and text only for the concerns that need them: a fraction of the store.
-        histories = {c: (h, u) for c, h, u in self.store.concerns.stored_fields(
-            "id", "history", "updated_at", ids=[c[0] for c in resolved])}
         for cid, key, due, told in resolved:
-            history, updated = histories[cid]
+            _, history, updated = histories[cid]
             done = resolved_on("resolved", history or [], _when(updated))
             days = days_to_resolution(date.fromisoformat(day_of(cid)), done)
             t = children[key]
@@ -158,13 +163,13 @@ class ReportService:
             out[mid] = (meeting_day(held, postponed, planned).isoformat(), key, area)
         return out
 
-    def _unvisited(self, start: str, end: str, meeting_place: dict, village_of: dict, key_of: dict,
-                   visit_of: dict) -> dict[str, tuple[str, Optional[str], str]]:
+    def _unvisited(self, start: str, end: str, meeting_place: dict, village_of: dict,
+                   key_of: dict) -> dict[str, tuple[str, Optional[str], str]]:
         """The concerns raised at no visit that count: on their meeting's day and in its area, else on the
         Cambodian day they were raised, where their household lives."""
         place: dict[str, tuple[str, Optional[str], str]] = {}
         ids = [cid for cid, _ in self.store.concerns.visit_of_concerns([None])]
-        ids += [c for c in self.store.concerns.ids_for_meetings(meeting_place) if c not in visit_of]
+        ids += self.store.concerns.ids_for_meetings(meeting_place)  # those with a visit too are left below
         for cid, visit_id, meeting_id, household_id, created in self.store.concerns.stored_fields(
                 "id", "visit_id", "meeting_id", "household_id", "created_at", ids=set(ids)):
             if visit_id is not None:

@@ -48,7 +48,7 @@ def test_concerns_by_source_institution_due_date_overdue_age_and_telling_are_the
     assert (f["resolved_by_due"], f["resolved_by_due_pct"]) == (3, 27.3)
     assert (f["households_told"], f["households_told_pct"]) == (2, None)  # of 4 resolved: hidden
     assert [(e["id"], e["name"], e["count"]) for e in r["referred_by_institution"]] == [
-        ("mowram", "Ministry of Water Resources and Meteorology", 2), ("", "Not in the list", 1)]
+        ("mowram", "Ministry of Water Resources and Meteorology", 2), ("", "Not in the list (named by text)", 1)]
     assert r["overdue_by_age"] == {"0-30": 1, "31-60": 2, "61-90": 0, "over_90": 1} and f["overdue"] == 4
     rows = {row["code"]: row for row in r["sub_areas"]}
     assert (rows[COMMUNE_A]["concerns"], rows[COMMUNE_A]["overdue"]) == (9, 3)
