@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy import and_, tuple_
+from sqlalchemy import and_, text, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -99,6 +99,14 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# What the report's (type, area, day) indexes carry on PostgreSQL, so a national quarter is read from the
+# index alone (server/report.py; migration 0009). SQLite has no INCLUDE and ignores both.
+REPORT_INCLUDE = ("province_code", "district_code", "commune_code", "village_code", "household_id", "category",
+                  "priority", "status", "source", "institution_id", "resolved_on", "due_on", "told_on", "raised_on")
+_REPORT_INDEX = {"postgresql_include": list(REPORT_INCLUDE),
+                 "postgresql_where": text("type IN ('visit', 'concern', 'meeting')")}
+
+
 class RecordRow(Base):
     """The current state of one record; pull reads this table, so only the latest state travels."""
 
@@ -149,9 +157,10 @@ class RecordRow(Base):
                       Index("ix_records_province_seq", "province_code", "seq"),
                       Index("ix_records_district_seq", "district_code", "seq"),
                       Index("ix_records_commune_seq", "commune_code", "seq"),
-                      Index("ix_records_type_day", "type", "visited_on"),
-                      Index("ix_records_type_province_day", "type", "province_code", "visited_on"),
-                      Index("ix_records_type_district_day", "type", "district_code", "visited_on"),
+                      # The report's; on PostgreSQL covering its columns (migration 0009).
+                      Index("ix_records_type_day", "type", "visited_on", **_REPORT_INDEX),
+                      Index("ix_records_type_province_day", "type", "province_code", "visited_on", **_REPORT_INDEX),
+                      Index("ix_records_type_district_day", "type", "district_code", "visited_on", **_REPORT_INDEX),
                       Index("ix_records_visit_id", "visit_id"),
                       Index("ix_records_meeting_id", "meeting_id"))
 
