@@ -143,10 +143,8 @@ def is_overdue(status: str, due: date, today: date) -> bool:
 
 
 def age_bucket(age_days: int) -> str:
-    for bucket, upto in zip(AGE_BUCKETS, (30, 60, 90)):
-        if age_days <= upto:
-            return bucket
-    return AGE_BUCKETS[-1]
+    """0-30, 31-60, 61-90 or over_90 (days)."""
+    return AGE_BUCKETS[0 if age_days <= 30 else 1 if age_days <= 60 else 2 if age_days <= 90 else 3]
 
 
 def told_on(status: str, history: Iterable[Mapping[str, Any]]) -> Optional[date]:

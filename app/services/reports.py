@@ -6,6 +6,7 @@ only counts and compares dates.
 """
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from typing import Any, Callable, Optional
@@ -98,6 +99,10 @@ class ReportService:
         def day_of(cid: str) -> str:
             return elsewhere[cid][0] if cid in elsewhere else visit_day[visit_of[cid]]
 
+        # Only the lines the list shows (oldest first, as assemble orders them) are read and built.
+        shown = [c for _, c in heapq.nsmallest(ESCALATED_LIST_LIMIT, (
+            (elsewhere[c][0] if c in elsewhere else visit_day[visit_of[c]], c) for c in listed))]
+
         for (key, category, priority, status, source), n in concern_combos.items():
             t = children[key]
             t.concerns += n
@@ -122,8 +127,6 @@ class ReportService:
                 t.told += 1
         names = self.institution_names(lang)
         escalated = []
-        # Only the lines the list shows (oldest first, as assemble orders them) are read and built.
-        shown = sorted(listed, key=lambda c: (day_of(c), c))[:ESCALATED_LIST_LIMIT]
         for cid, category, priority, text, status, history, created, institution in self.store.concerns.stored_fields(
                 "id", "category", "priority", "description", "status", "history", "created_at", "institution_id",
                 ids=shown) if shown else ():
