@@ -14,9 +14,9 @@ from typing import Any, Callable, Optional
 from records.catalog import load_catalog
 from records.institutions import Institution
 from records.models import ConcernCategory, Priority, utcnow
-from records.report import (ESCALATED_LIST_LIMIT, NOT_LISTED, Period, Tally, age_bucket, assemble, child_code, days_to_resolution,
-                            escalated_entry, is_long_overdue, local_date, meeting_day, officials_present, outcome_of,
-                            resolved_on)
+from records.report import (ESCALATED_LIST_LIMIT, LONG_OVERDUE_DAYS, NOT_LISTED, Period, Tally, age_bucket, assemble,
+                            child_code, days_to_resolution, escalated_entry, local_date, meeting_day,
+                            officials_present, outcome_of, resolved_on)
 from storage.followup_reference import load_institutions
 from storage.repository import Store
 
@@ -66,6 +66,7 @@ class ReportService:
         referred: Counter = Counter()
         overdue: Counter = Counter()
         today_n = today.toordinal()
+        ages: dict[str, int] = {}  # the day a concern was raised -> its age today (few distinct days)
         for f in self.store.concerns.followup_facts_of(wanted):
             where = elsewhere.get(f.id) if elsewhere else None
             if where is None:
@@ -85,9 +86,11 @@ class ReportService:
                 if status == "referred":
                     referred[(key, f.institution_id or NOT_LISTED)] += 1
                 if today_n > f.due:  # neither resolved nor escalated: records.followup.is_overdue
-                    raised = date.fromisoformat(f.created_at[:10])
-                    overdue[(key, age_bucket(max(0, (today - raised).days)))] += 1
-                    if is_long_overdue(status, date.fromordinal(f.due), raised, today):
+                    raised = f.created_at[:10]
+                    if (age := ages.get(raised)) is None:
+                        age = ages[raised] = max(0, today_n - date.fromisoformat(raised).toordinal())
+                    overdue[(key, age_bucket(age))] += 1
+                    if age > LONG_OVERDUE_DAYS:  # records.report.is_long_overdue
                         listed[f.id] = (village, None, f.due)
 
         # The visit of the few concerns whose day is needed: the resolved (days to resolution) and the listed.
@@ -117,7 +120,8 @@ class ReportService:
         for cid, key, due, told in resolved:
             _, history, updated = histories[cid]
             done = resolved_on("resolved", history or [], _when(updated))
-            days = days_to_resolution(date.fromisoformat(day_of(cid)), done)
+            day = elsewhere[cid][0] if cid in elsewhere else visit_day[histories[cid][0]]
+            days = days_to_resolution(date.fromisoformat(day), done)
             t = children[key]
             if days is not None:
                 t.resolution_days[days] += 1
