@@ -94,7 +94,7 @@ def outcome_of(status: str) -> str:
     return status if status in ("resolved", "referred", "escalated") else "open"
 
 
-def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: Optional[datetime]) -> Optional[date]:
+def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: Optional[datetime | str]) -> Optional[date]:
     """The Cambodian day of the last move to resolved, for a concern resolved now (else None). Telling the
     household (a feedback step, resolved to resolved) is no move: it does not change the day."""
     if status != "resolved":
@@ -107,6 +107,9 @@ def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: O
     if when is None:
         return None
     if isinstance(when, str):
+        if len(when) >= 20 and when[10] == "T" and when[-1] == "Z":  # stored UTC: 17:00 on is the next day
+            day = date.fromisoformat(when[:10])
+            return day + timedelta(days=1) if when[11:13] >= "17" else day
         when = datetime.fromisoformat(when.replace("Z", "+00:00"))
     return local_date(when)
 

@@ -67,31 +67,32 @@ class ReportService:
         overdue: Counter = Counter()
         today_n = today.toordinal()
         ages: dict[str, int] = {}  # the day a concern was raised -> its age today (few distinct days)
-        for f in self.store.concerns.followup_facts_of(wanted):
-            where = elsewhere.get(f.id) if elsewhere else None
+        # Unpacked (storage.followup_index.FollowupFacts' order): faster than its attributes, 100,000 times.
+        for (cid, household_id, status, category, priority, due, institution_id, needs_telling, created_at, source,
+             _) in self.store.concerns.followup_facts_of(wanted):
+            where = elsewhere.get(cid) if elsewhere else None
             if where is None:
-                village = village_of.get(f.household_id)
+                village = village_of.get(household_id)
                 if village is None:  # its household is not the visit's: a record the server will refuse
                     continue
                 key = key_of[village]
             else:
                 key, village = where[1], where[2]
-            status = f.status
-            concern_combos[(key, f.category, f.priority, status, f.source or "household_visit")] += 1
+            concern_combos[(key, category, priority, status, source or "household_visit")] += 1
             if status == "resolved":
-                resolved.append((f.id, key, f.due, not f.needs_telling))
+                resolved.append((cid, key, due, not needs_telling))
             elif status == "escalated":
-                listed[f.id] = (village, None, f.due)
+                listed[cid] = (village, None, due)
             else:
                 if status == "referred":
-                    referred[(key, f.institution_id or NOT_LISTED)] += 1
-                if today_n > f.due:  # neither resolved nor escalated: records.followup.is_overdue
-                    raised = f.created_at[:10]
+                    referred[(key, institution_id or NOT_LISTED)] += 1
+                if today_n > due:  # neither resolved nor escalated: records.followup.is_overdue
+                    raised = created_at[:10]
                     if (age := ages.get(raised)) is None:
                         age = ages[raised] = max(0, today_n - date.fromisoformat(raised).toordinal())
-                    overdue[(key, age_bucket(age))] += 1
+                    overdue[(key, age)] += 1
                     if age > LONG_OVERDUE_DAYS:  # records.report.is_long_overdue
-                        listed[f.id] = (village, None, f.due)
+                        listed[cid] = (village, None, due)
 
         # The visit of the few concerns whose day is needed: the resolved (days to resolution) and the listed.
         histories = {c: (v, h, u) for c, v, h, u in self.store.concerns.stored_fields(
@@ -115,11 +116,11 @@ class ReportService:
             t.outcomes[outcome_of(status)] += n
         for (key, institution), n in referred.items():
             children[key].by_institution[institution] += n
-        for (key, bucket), n in overdue.items():
-            children[key].overdue_by_age[bucket] += n
+        for (key, age), n in overdue.items():
+            children[key].overdue_by_age[age_bucket(age)] += n
         for cid, key, due, told in resolved:
             _, history, updated = histories[cid]
-            done = resolved_on("resolved", history or [], _when(updated))
+            done = resolved_on("resolved", history or [], updated)  # stored text: read as it is
             day = elsewhere[cid][0] if cid in elsewhere else visit_day[histories[cid][0]]
             days = days_to_resolution(date.fromisoformat(day), done)
             t = children[key]
