@@ -329,12 +329,13 @@ def escalated_entry(*, concern_id: str, village_code: str, visited_on: date, cat
                     due: Optional[date] = None, history: Iterable[Mapping[str, Any]] = (),
                     institution_id: Optional[str] = None, institution_name: Optional[str] = None) -> dict[str, Any]:
     """One line of the government's list: an escalated concern, or a long-overdue one (``status`` tells).
-    ``age_days`` counts from the day it was raised (records.followup.age_days; the report's day without one)."""
-    raised = raised or visited_on
+    ``age_days`` counts from the day the concern counts on (its visit's or meeting's); whether it is long
+    overdue, from the day it was raised (records.followup.age_days, ``raised``)."""
     return {"id": concern_id, "village_code": village_code, "visited_on": visited_on.isoformat(),
             "category": category, "priority": priority, "description": description,
             "status": status, "reason": "escalated" if status == "escalated" else "overdue",
-            "age_days": max(0, (today - raised).days),
+            "age_days": max(0, (today - visited_on).days),
+            "raised_on": None if raised is None else raised.isoformat(),
             "due_on": None if due is None else due.isoformat(),
             "days_overdue": max(0, (today - due).days) if due is not None and is_overdue(status, due, today) else 0,
             "institution_id": institution_id or None,
