@@ -1,9 +1,12 @@
 """The activity report on the server: records/report.py's figures from SQL aggregates (docs/report.md).
 
-The database counts (GROUP BY per sub-area, category, priority, status, days to resolution) over the
-records' typed report columns (server.tables.report_columns: a visit's day, a concern's visit's day,
-category, priority, status, resolved day), through the (area, type, day) indexes; no record is loaded
-into Python except the escalated list. Only month and day arithmetic differ by dialect.
+The database counts (GROUP BY per sub-area, category, priority, source, status, days to resolution,
+institution, overdue age; meetings planned and held by kind) over the records' typed report columns
+(server.tables.report_columns, migrations 0007 and 0008: a visit's day, a concern's day, category,
+priority, status, source, institution, due, raised, resolved and told days; a meeting's kind, days
+and attendance), through the (type, area, day) indexes; no record is loaded into Python except the
+lines of the government's list. Only month and day arithmetic differ by dialect; "today" and the age
+limits are bound as dates.
 """
 from __future__ import annotations
 
