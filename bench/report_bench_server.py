@@ -14,6 +14,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
 from records.report import parse_period
 from server.db import Database
 from server.migrate import upgrade
@@ -76,6 +78,30 @@ def _rows(n: int, villages: list[str]):
                    "referred_to": "Provincial office" if status == "referred" else None}, 3 * n + k + 1)
 
 
+def _report_columns_sql(dialect: str) -> list[str]:
+    """The report columns of the filled rows (as server.tables.report_columns fills them on push), in SQL:
+    the fills write JSON only, like rows stored before migrations 0007 and 0008."""
+    pg = dialect == "postgresql"
+    get = (lambda path: f"(data::json #>> '{{{path}}}')") if pg else (lambda path: f"json_extract(data, '$.{path}')")
+    day = (lambda e: f"CAST({e} AS date)") if pg else (lambda e: f"date({e})")
+    local = (lambda e: f"(CAST({e} AS timestamp) + interval '7 hours')::date") if pg else (
+        lambda e: f"date(datetime({e}, '+7 hours'))")
+    plus = (lambda d, n: f"({d} + {n})") if pg else (lambda d, n: f"date({d}, '+' || {n} || ' days')")
+    due = ("CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 7 WHEN 'low' THEN 60 ELSE 30 END")
+    history0 = "history,0,at" if pg else "history[0].at"
+    return [
+        f"UPDATE records SET visited_on = {day(get('visited_on'))} WHERE type = 'visit'",
+        f"UPDATE records SET visit_id = {get('visit_id')}, category = {get('category')}, "
+        f"priority = {get('priority')}, status = {get('status')}, source = 'household_visit', "
+        f"raised_on = {day('substr(' + get(history0) + ', 1, 10)')}, "
+        f"resolved_on = CASE WHEN {get('status')} = 'resolved' THEN {local(get('updated_at'))} END "
+        f"WHERE type = 'concern'",
+        f"UPDATE records SET due_on = {plus('raised_on', due)} WHERE type = 'concern'",
+        "UPDATE records SET visited_on = (SELECT v.visited_on FROM records v WHERE v.id = records.visit_id) "
+        "WHERE type = 'concern'",
+    ]
+
+
 def _timed(db: Database, area: str, period: str, runs: int = 3) -> tuple[float, dict]:
     from server.report import activity
 
@@ -107,6 +133,8 @@ def sqlite_bench(n: int) -> dict:
                 batch = []
         if batch:
             conn.execute(RecordRow.__table__.insert(), batch)
+        for sql in _report_columns_sql("sqlite"):
+            conn.execute(text(sql))
     filled = time.perf_counter() - started
     province_s, report = _timed(db, "01", "2026-Q1")
     commune = villages[0][:6]
@@ -185,6 +213,8 @@ def national_bench(n: int) -> dict:
                               "FROM areas WHERE level = 'village'"))
             for sql in NATIONAL_FILL:
                 conn.execute(text(sql), {"n": n, "nv": len(villages), "text": TEXT})
+            for sql in _report_columns_sql("postgresql"):
+                conn.execute(text(sql))
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE records"))
             size = conn.execute(text("SELECT pg_total_relation_size('records')")).scalar()
