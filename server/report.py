@@ -55,18 +55,18 @@ def _queries(dialect: str, area_code: str) -> dict[str, str]:
     return {
         "visits": f"SELECT {child} AS k, count(*), count(DISTINCT r.household_id) {visits} GROUP BY 1",
         "months": f"SELECT {month}, count(*) {visits} GROUP BY 1",
-        "concerns": (f"SELECT {child} AS k, r.category, r.priority, r.status, r.source, count(*) {concerns} "
-                     f"GROUP BY 1, 2, 3, 4, 5"),
+        # One pass over the period's concerns for every count of them: the referred ones by institution, the
+        # overdue ones by age (NULL for the others), resolved by the due day and households told as sums.
+        "concerns": (f"SELECT {child} AS k, r.category, r.priority, r.status, r.source, "
+                     f"CASE WHEN r.status = 'referred' THEN coalesce(r.institution_id, '') END, "
+                     f"CASE WHEN {still_open} THEN (CASE WHEN r.raised_on >= :age30 THEN '0-30' "
+                     f"WHEN r.raised_on >= :age60 THEN '31-60' WHEN r.raised_on >= :age90 THEN '61-90' "
+                     f"ELSE 'over_90' END) END, count(*), "
+                     f"sum(CASE WHEN r.status = 'resolved' AND r.resolved_on <= r.due_on THEN 1 ELSE 0 END), "
+                     f"sum(CASE WHEN r.status = 'resolved' AND r.told_on IS NOT NULL THEN 1 ELSE 0 END) {concerns} "
+                     f"GROUP BY 1, 2, 3, 4, 5, 6, 7"),
         "days": (f"SELECT k, CASE WHEN d < 0 THEN 0 ELSE d END, count(*) FROM (SELECT {child} AS k, {days} AS d "
                  f"{concerns} AND r.status = 'resolved' AND r.resolved_on IS NOT NULL) x GROUP BY 1, 2"),
-        "resolved": (f"SELECT {child} AS k, sum(CASE WHEN r.resolved_on <= r.due_on THEN 1 ELSE 0 END), "
-                     f"sum(CASE WHEN r.told_on IS NOT NULL THEN 1 ELSE 0 END) {concerns} "
-                     f"AND r.status = 'resolved' GROUP BY 1"),
-        "institutions": (f"SELECT {child} AS k, coalesce(r.institution_id, ''), count(*) {concerns} "
-                         f"AND r.status = 'referred' GROUP BY 1, 2"),
-        "overdue": (f"SELECT {child} AS k, CASE WHEN r.raised_on >= :age30 THEN '0-30' WHEN r.raised_on >= :age60 "
-                    f"THEN '31-60' WHEN r.raised_on >= :age90 THEN '61-90' ELSE 'over_90' END, count(*) {concerns} "
-                    f"AND {still_open} GROUP BY 1, 2"),
         "planned": (f"SELECT {child} AS k, r.meeting_kind, count(*) {meetings} "
                     f"AND r.planned_on BETWEEN :start AND :end GROUP BY 1, 2"),
         "held": (f"SELECT {child} AS k, r.meeting_kind, count(*), sum(r.public_total), sum(r.public_women), "
@@ -111,22 +111,21 @@ def activity(db: Database, area_code: str, period: Period, *, lang: str = "en",
             children[k].visits, children[k].households = visits, households
         for month, n in run("months"):
             by_month[month] = n
-        for k, category, priority, status, source, n in run("concerns"):
+        for k, category, priority, status, source, institution, age, n, by_due, told in run("concerns"):
             t = children[k]
             t.concerns += n
             t.by_category[category] += n
             t.by_priority[priority] += n
             t.by_source[source or "household_visit"] += n
             t.outcomes[outcome_of(status)] += n
+            t.resolved_by_due += int(by_due or 0)
+            t.told += int(told or 0)
+            if institution is not None:
+                t.by_institution[institution] += n
+            if age is not None:
+                t.overdue_by_age[age] += n
         for k, days, n in run("days"):
             children[k].resolution_days[int(days)] += n
-        for k, by_due, told in run("resolved"):
-            children[k].resolved_by_due += int(by_due or 0)
-            children[k].told += int(told or 0)
-        for k, institution, n in run("institutions"):
-            children[k].by_institution[institution] += n
-        for k, bucket, n in run("overdue"):
-            children[k].overdue_by_age[bucket] += n
         for k, kind, n in run("planned"):
             children[k].meetings_planned[kind] += n
         for k, kind, n, public, women, officials in run("held"):
