@@ -62,7 +62,7 @@ class ReportService:
             wanted += list(elsewhere)
         concern_combos: Counter = Counter()
         resolved: list[tuple[str, Optional[str], int, bool]] = []
-        listed: dict[str, tuple[str, Optional[str], int]] = {}  # escalated or long overdue: id -> (village, _, due)
+        listed: dict[str, tuple[str, int]] = {}  # escalated or long overdue: id -> (village, due)
         referred: Counter = Counter()
         overdue: Counter = Counter()
         today_n = today.toordinal()
@@ -82,7 +82,7 @@ class ReportService:
             if status == "resolved":
                 resolved.append((cid, key, due, not needs_telling))
             elif status == "escalated":
-                listed[cid] = (village, None, due)
+                listed[cid] = (village, due)
             else:
                 if status == "referred":
                     referred[(key, institution_id or NOT_LISTED)] += 1
@@ -92,7 +92,7 @@ class ReportService:
                         age = ages[raised] = max(0, today_n - date.fromisoformat(raised).toordinal())
                     overdue[(key, age)] += 1
                     if age > LONG_OVERDUE_DAYS:  # records.report.is_long_overdue
-                        listed[cid] = (village, None, due)
+                        listed[cid] = (village, due)
 
         # The visit of the few concerns whose day is needed: the resolved (days to resolution) and the listed.
         histories = {c: (v, h, u) for c, v, h, u in self.store.concerns.stored_fields(
@@ -135,7 +135,7 @@ class ReportService:
         for cid, category, priority, text, status, history, created, institution in self.store.concerns.stored_fields(
                 "id", "category", "priority", "description", "status", "history", "created_at", "institution_id",
                 ids=shown) if shown else ():
-            village, _, due = listed[cid]
+            village, due = listed[cid]
             escalated.append(escalated_entry(
                 concern_id=cid, village_code=village, visited_on=date.fromisoformat(day_of(cid)), category=category,
                 priority=priority, description=text, today=today, status=status,
