@@ -94,7 +94,7 @@ def outcome_of(status: str) -> str:
     return status if status in ("resolved", "referred", "escalated") else "open"
 
 
-def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: Optional[datetime]) -> Optional[date]:
+def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: Optional[datetime | str]) -> Optional[date]:
     """The Cambodian day of the last move to resolved, for a concern resolved now (else None). Telling the
     household (a feedback step, resolved to resolved) is no move: it does not change the day."""
     if status != "resolved":
@@ -107,6 +107,9 @@ def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: O
     if when is None:
         return None
     if isinstance(when, str):
+        if len(when) >= 20 and when[10] == "T" and when[-1] == "Z":  # stored UTC: 17:00 on is the next day
+            day = date.fromisoformat(when[:10])
+            return day + timedelta(days=1) if when[11:13] >= "17" else day
         when = datetime.fromisoformat(when.replace("Z", "+00:00"))
     return local_date(when)
 
@@ -143,10 +146,8 @@ def is_overdue(status: str, due: date, today: date) -> bool:
 
 
 def age_bucket(age_days: int) -> str:
-    for bucket, upto in zip(AGE_BUCKETS, (30, 60, 90)):
-        if age_days <= upto:
-            return bucket
-    return AGE_BUCKETS[-1]
+    """0-30, 31-60, 61-90 or over_90 (days)."""
+    return AGE_BUCKETS[0 if age_days <= 30 else 1 if age_days <= 60 else 2 if age_days <= 90 else 3]
 
 
 def told_on(status: str, history: Iterable[Mapping[str, Any]]) -> Optional[date]:
@@ -328,12 +329,13 @@ def escalated_entry(*, concern_id: str, village_code: str, visited_on: date, cat
                     due: Optional[date] = None, history: Iterable[Mapping[str, Any]] = (),
                     institution_id: Optional[str] = None, institution_name: Optional[str] = None) -> dict[str, Any]:
     """One line of the government's list: an escalated concern, or a long-overdue one (``status`` tells).
-    ``age_days`` counts from the day it was raised (records.followup.age_days; the report's day without one)."""
-    raised = raised or visited_on
+    ``age_days`` counts from the day the concern counts on (its visit's or meeting's); whether it is long
+    overdue, from the day it was raised (records.followup.age_days, ``raised``)."""
     return {"id": concern_id, "village_code": village_code, "visited_on": visited_on.isoformat(),
             "category": category, "priority": priority, "description": description,
             "status": status, "reason": "escalated" if status == "escalated" else "overdue",
-            "age_days": max(0, (today - raised).days),
+            "age_days": max(0, (today - visited_on).days),
+            "raised_on": None if raised is None else raised.isoformat(),
             "due_on": None if due is None else due.isoformat(),
             "days_overdue": max(0, (today - due).days) if due is not None and is_overdue(status, due, today) else 0,
             "institution_id": institution_id or None,

@@ -242,8 +242,11 @@ class DocConcerns(DocRecords, ConcernRepository):
         return [i for m in meeting_ids if (found := members.get(m)) for i in list(found)]
 
     def followup_facts_of(self, ids: Iterable[str]) -> list[FollowupFacts]:
-        facts = self._followup.facts
-        return [f for i in ids if (f := facts.get(i)) is not None]
+        facts, ids = self._followup.facts, list(ids)
+        try:
+            return list(map(facts.__getitem__, ids))  # C speed: the report reads 100,000s of these
+        except KeyError:  # one removed meanwhile
+            return [f for i in ids if (f := facts.get(i)) is not None]
 
     def filtered(
         self,

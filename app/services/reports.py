@@ -6,6 +6,7 @@ only counts and compares dates.
 """
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from typing import Any, Callable, Optional
@@ -13,9 +14,9 @@ from typing import Any, Callable, Optional
 from records.catalog import load_catalog
 from records.institutions import Institution
 from records.models import ConcernCategory, Priority, utcnow
-from records.report import (ESCALATED_LIST_LIMIT, NOT_LISTED, Period, Tally, age_bucket, assemble, child_code, days_to_resolution,
-                            escalated_entry, is_long_overdue, local_date, meeting_day, officials_present, outcome_of,
-                            resolved_on)
+from records.report import (ESCALATED_LIST_LIMIT, LONG_OVERDUE_DAYS, NOT_LISTED, Period, Tally, age_bucket, assemble,
+                            child_code, days_to_resolution, escalated_entry, local_date, meeting_day,
+                            officials_present, outcome_of, resolved_on)
 from storage.followup_reference import load_institutions
 from storage.repository import Store
 
@@ -61,33 +62,37 @@ class ReportService:
             wanted += list(elsewhere)
         concern_combos: Counter = Counter()
         resolved: list[tuple[str, Optional[str], int, bool]] = []
-        listed: dict[str, tuple[str, Optional[str], int]] = {}  # escalated or long overdue: id -> (village, _, due)
+        listed: dict[str, tuple[str, int]] = {}  # escalated or long overdue: id -> (village, due)
         referred: Counter = Counter()
         overdue: Counter = Counter()
         today_n = today.toordinal()
-        for f in self.store.concerns.followup_facts_of(wanted):
-            where = elsewhere.get(f.id) if elsewhere else None
+        ages: dict[str, int] = {}  # the day a concern was raised -> its age today (few distinct days)
+        # Unpacked (storage.followup_index.FollowupFacts' order): faster than its attributes, 100,000 times.
+        for (cid, household_id, status, category, priority, due, institution_id, needs_telling, created_at, source,
+             _) in self.store.concerns.followup_facts_of(wanted):
+            where = elsewhere.get(cid) if elsewhere else None
             if where is None:
-                village = village_of.get(f.household_id)
+                village = village_of.get(household_id)
                 if village is None:  # its household is not the visit's: a record the server will refuse
                     continue
                 key = key_of[village]
             else:
                 key, village = where[1], where[2]
-            status = f.status
-            concern_combos[(key, f.category, f.priority, status, f.source or "household_visit")] += 1
+            concern_combos[(key, category, priority, status, source or "household_visit")] += 1
             if status == "resolved":
-                resolved.append((f.id, key, f.due, not f.needs_telling))
+                resolved.append((cid, key, due, not needs_telling))
             elif status == "escalated":
-                listed[f.id] = (village, None, f.due)
+                listed[cid] = (village, due)
             else:
                 if status == "referred":
-                    referred[(key, f.institution_id or NOT_LISTED)] += 1
-                if today_n > f.due:  # neither resolved nor escalated: records.followup.is_overdue
-                    raised = date.fromisoformat(f.created_at[:10])
-                    overdue[(key, age_bucket(max(0, (today - raised).days)))] += 1
-                    if is_long_overdue(status, date.fromordinal(f.due), raised, today):
-                        listed[f.id] = (village, None, f.due)
+                    referred[(key, institution_id or NOT_LISTED)] += 1
+                if today_n > due:  # neither resolved nor escalated: records.followup.is_overdue
+                    raised = created_at[:10]
+                    if (age := ages.get(raised)) is None:
+                        age = ages[raised] = max(0, today_n - date.fromisoformat(raised).toordinal())
+                    overdue[(key, age)] += 1
+                    if age > LONG_OVERDUE_DAYS:  # records.report.is_long_overdue
+                        listed[cid] = (village, due)
 
         # The visit of the few concerns whose day is needed: the resolved (days to resolution) and the listed.
         histories = {c: (v, h, u) for c, v, h, u in self.store.concerns.stored_fields(
@@ -98,6 +103,10 @@ class ReportService:
         def day_of(cid: str) -> str:
             return elsewhere[cid][0] if cid in elsewhere else visit_day[visit_of[cid]]
 
+        # Only the lines the list shows (oldest first, as assemble orders them) are read and built.
+        shown = [c for _, c in heapq.nsmallest(ESCALATED_LIST_LIMIT, (
+            (elsewhere[c][0] if c in elsewhere else visit_day[visit_of[c]], c) for c in listed))]
+
         for (key, category, priority, status, source), n in concern_combos.items():
             t = children[key]
             t.concerns += n
@@ -107,12 +116,13 @@ class ReportService:
             t.outcomes[outcome_of(status)] += n
         for (key, institution), n in referred.items():
             children[key].by_institution[institution] += n
-        for (key, bucket), n in overdue.items():
-            children[key].overdue_by_age[bucket] += n
+        for (key, age), n in overdue.items():
+            children[key].overdue_by_age[age_bucket(age)] += n
         for cid, key, due, told in resolved:
             _, history, updated = histories[cid]
-            done = resolved_on("resolved", history or [], _when(updated))
-            days = days_to_resolution(date.fromisoformat(day_of(cid)), done)
+            done = resolved_on("resolved", history or [], updated)  # stored text: read as it is
+            day = elsewhere[cid][0] if cid in elsewhere else visit_day[histories[cid][0]]
+            days = days_to_resolution(date.fromisoformat(day), done)
             t = children[key]
             if days is not None:
                 t.resolution_days[days] += 1
@@ -122,12 +132,10 @@ class ReportService:
                 t.told += 1
         names = self.institution_names(lang)
         escalated = []
-        # Only the lines the list shows (oldest first, as assemble orders them) are read and built.
-        shown = sorted(listed, key=lambda c: (day_of(c), c))[:ESCALATED_LIST_LIMIT]
         for cid, category, priority, text, status, history, created, institution in self.store.concerns.stored_fields(
                 "id", "category", "priority", "description", "status", "history", "created_at", "institution_id",
                 ids=shown) if shown else ():
-            village, _, due = listed[cid]
+            village, due = listed[cid]
             escalated.append(escalated_entry(
                 concern_id=cid, village_code=village, visited_on=date.fromisoformat(day_of(cid)), category=category,
                 priority=priority, description=text, today=today, status=status,

@@ -44,6 +44,17 @@ def test_resolution_day_is_the_last_move_to_resolved_in_cambodia():
     assert resolved_on("open", history, None) is None
 
 
+@pytest.mark.parametrize("at, day", [("2026-01-09T16:59:59Z", date(2026, 1, 9)), ("2026-01-09T17:00:00Z", date(2026, 1, 10)),
+                                     ("2026-01-09T23:59:59.999999Z", date(2026, 1, 10)),
+                                     ("2026-12-31T17:00:00Z", date(2027, 1, 1)),
+                                     ("2026-01-09T20:00:00+00:00", date(2026, 1, 10)),
+                                     ("2026-01-10T02:00:00+07:00", date(2026, 1, 10))])
+def test_a_stored_resolution_time_is_its_day_in_cambodia(at, day):
+    assert resolved_on("resolved", [{"to_status": "resolved", "at": at}], None) == day
+    assert resolved_on("resolved", [{"to_status": "resolved", "at": at}], None) == local_date(
+        datetime.fromisoformat(at.replace("Z", "+00:00")))
+
+
 def test_median_and_p90_are_nearest_rank_values_that_occurred():
     hist = {0: 1, 2: 1, 4: 1, 6: 1, 10: 1}
     assert percentile(hist, 50) == 4 and percentile(hist, 90) == 10
