@@ -97,14 +97,16 @@ def main() -> None:
     parser.add_argument("--province-households", type=int, default=160_000)  # 4M / 25 provinces
     parser.add_argument("--national-households", type=int, default=400_000)
     parser.add_argument("--skip-device", action="store_true")
+    parser.add_argument("--device-only", action="store_true", help="only the device report (no server fills)")
     args = parser.parse_args()
     from bench.report_bench_server import national_bench, sqlite_bench
 
     result: dict = {}
     if not args.skip_device:
         result.update(device_bench(5000 if args.quick else 50000))
-    result.update(sqlite_bench(20_000 if args.quick else args.province_households))
-    result.update(national_bench(40_000 if args.quick else args.national_households))
+    if not args.device_only:
+        result.update(sqlite_bench(20_000 if args.quick else args.province_households))
+        result.update(national_bench(40_000 if args.quick else args.national_households))
     print(json.dumps(result))
 
 

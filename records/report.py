@@ -3,7 +3,8 @@
 Each side reduces its records to ``Tally``s, additive counts per area (the device by walking its
 records, the server with SQL GROUP BY); this module parses periods, classifies a concern, and
 turns tallies into the report: rates only where n >= 5, median and p90 days from a histogram.
-Figures that need meetings (issue 10) or follow-up (issue 11) are not here yet (docs/report.md).
+docs/report.md defines every figure in words. Overdue, due dates, age and "the household was told"
+are the follow-up rules' (records/followup.py), read here over stored fields.
 """
 from __future__ import annotations
 
@@ -14,12 +15,19 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Optional
 
 from records.areas import CODE_LENGTH, LEVELS, level_of
+from records.followup import CLOSED, DEFAULT_DUE_DAYS
 
 # Periods and resolution days are counted in Cambodia's time (ICT, UTC+7, no daylight saving).
 CAMBODIA = timezone(timedelta(hours=7), "ICT")
 MIN_N = 5  # a rate over fewer cases says nothing and may point at one household: hidden
 OUTCOMES: tuple[str, ...] = ("resolved", "referred", "escalated", "open")
 ESCALATED_LIST_LIMIT = 500
+SOURCES: tuple[str, ...] = ("household_visit", "public_forum", "meeting", "other")  # records.models.ConcernSource
+MEETING_KINDS: tuple[str, ...] = ("public_forum", "working_group", "other")  # records.meetings.MeetingKind
+# Overdue concerns by age (days since raised, records.followup.age_days); "over_90" is "long overdue".
+AGE_BUCKETS: tuple[str, ...] = ("0-30", "31-60", "61-90", "over_90")
+LONG_OVERDUE_DAYS = 90
+NOT_LISTED = ""  # the institution key of a referral named only by its text
 
 
 class PeriodError(ValueError):
@@ -86,18 +94,22 @@ def outcome_of(status: str) -> str:
     return status if status in ("resolved", "referred", "escalated") else "open"
 
 
-def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: Optional[datetime]) -> Optional[date]:
-    """The Cambodian day of the last move to resolved, for a concern resolved now (else None)."""
+def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: Optional[datetime | str]) -> Optional[date]:
+    """The Cambodian day of the last move to resolved, for a concern resolved now (else None). Telling the
+    household (a feedback step, resolved to resolved) is no move: it does not change the day."""
     if status != "resolved":
         return None
     last = None
     for entry in history:
-        if entry.get("to_status") == "resolved":
+        if entry.get("to_status") == "resolved" and entry.get("feedback") is None:
             last = entry.get("at")
     when = last if last is not None else updated_at  # a record made before history existed
     if when is None:
         return None
     if isinstance(when, str):
+        if len(when) >= 20 and when[10] == "T" and when[-1] == "Z":  # stored UTC: 17:00 on is the next day
+            day = date.fromisoformat(when[:10])
+            return day + timedelta(days=1) if when[11:13] >= "17" else day
         when = datetime.fromisoformat(when.replace("Z", "+00:00"))
     return local_date(when)
 
@@ -105,6 +117,72 @@ def resolved_on(status: str, history: Iterable[Mapping[str, Any]], updated_at: O
 def days_to_resolution(visited_on: date, resolved_day: Optional[date]) -> Optional[int]:
     """Whole days from the visit the concern was raised at to its resolution (0 = the same day)."""
     return None if resolved_day is None else max(0, (resolved_day - visited_on).days)
+
+
+def _day(value: Any) -> Optional[date]:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(str(value)[:10])
+
+
+def raised_day(created_at: Any) -> date:
+    """The day a concern was raised, as records.followup reads it (created_at's UTC date)."""
+    if isinstance(created_at, datetime):
+        return created_at.astimezone(timezone.utc).date()
+    return date.fromisoformat(str(created_at)[:10])
+
+
+def due_day(due_on: Any, created_at: Any, priority: str) -> date:
+    """records.followup.due_date over stored fields: the stored due date, else raised + the priority's days."""
+    stored = _day(due_on)
+    if stored is not None:
+        return stored
+    return raised_day(created_at) + timedelta(days=DEFAULT_DUE_DAYS.get(priority, DEFAULT_DUE_DAYS["normal"]))
+
+
+def is_overdue(status: str, due: date, today: date) -> bool:
+    """records.followup.is_overdue: neither resolved nor escalated, and its due day has passed."""
+    return status not in CLOSED and today > due
+
+
+def age_bucket(age_days: int) -> str:
+    """0-30, 31-60, 61-90 or over_90 (days)."""
+    return AGE_BUCKETS[0 if age_days <= 30 else 1 if age_days <= 60 else 2 if age_days <= 90 else 3]
+
+
+def told_on(status: str, history: Iterable[Mapping[str, Any]]) -> Optional[date]:
+    """The day the household was told the outcome since the concern's last move to resolved, or None
+    (not resolved, or still to tell: records.followup.needs_telling)."""
+    if status != "resolved":
+        return None
+    for entry in reversed(list(history)):
+        feedback = entry.get("feedback")
+        if feedback is not None:
+            return _day(feedback.get("told_on"))
+        if entry.get("to_status") == "resolved":
+            return None
+    return None
+
+
+def escalation_summary(history: Iterable[Mapping[str, Any]]) -> Optional[dict[str, Any]]:
+    """The summary that went up with the last move to escalated (records.followup.escalation_of)."""
+    for entry in reversed(list(history)):
+        if entry.get("feedback") is None and entry.get("to_status") == "escalated":
+            e = entry.get("escalation")
+            return None if e is None else {k: e.get(k) or "" for k in
+                                           ("level", "tried_locally", "who_was_urged", "why_not_solved", "ask")}
+    return None
+
+
+def meeting_day(held_on: Any, postponed_to: Any, planned_on: Any) -> date:
+    """records.meetings.Meeting.effective_on: held day, else the new day of a postponed one, else the plan.
+    A concern raised at a meeting counts on this day."""
+    return _day(held_on) or _day(postponed_to) or _day(planned_on)  # type: ignore[return-value]
+
+
+def officials_present(invitations: Iterable[Mapping[str, Any]]) -> int:
+    """records.meetings.Meeting.attended_count: invitees marked present."""
+    return sum(1 for i in invitations or () if i.get("attended"))
 
 
 # ---------------------------------------------------------------- tallies
@@ -122,14 +200,27 @@ class Tally:
     by_priority: Counter = field(default_factory=Counter)
     outcomes: Counter = field(default_factory=Counter)
     resolution_days: Counter = field(default_factory=Counter)  # days -> concerns resolved in that many
+    by_source: Counter = field(default_factory=Counter)
+    by_institution: Counter = field(default_factory=Counter)  # referred now: institution id ("" not listed)
+    resolved_by_due: int = 0  # resolved on or before the due day
+    overdue_by_age: Counter = field(default_factory=Counter)  # AGE_BUCKETS -> overdue now
+    told: int = 0  # resolved, and the household told the outcome since
+    meetings_planned: Counter = field(default_factory=Counter)  # kind -> planned for a day in the period
+    meetings_held: Counter = field(default_factory=Counter)  # kind -> held on a day in the period
+    public_total: int = 0  # at the meetings held
+    public_women: int = 0
+    officials_present: int = 0
+
+    INTS = ("households", "visits", "concerns", "resolved_by_due", "told", "public_total", "public_women",
+            "officials_present")
+    COUNTERS = ("by_category", "by_priority", "outcomes", "resolution_days", "by_source", "by_institution",
+                "overdue_by_age", "meetings_planned", "meetings_held")
 
     def add(self, other: "Tally") -> "Tally":
-        self.households += other.households
-        self.visits += other.visits
-        self.concerns += other.concerns
-        for mine, theirs in ((self.by_category, other.by_category), (self.by_priority, other.by_priority),
-                             (self.outcomes, other.outcomes), (self.resolution_days, other.resolution_days)):
-            mine.update(theirs)
+        for name in self.INTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in self.COUNTERS:
+            getattr(self, name).update(getattr(other, name))
         return self
 
 
@@ -159,11 +250,21 @@ def key_figures(t: Tally) -> dict[str, Any]:
     return {
         "households_visited": t.households,
         "visits": t.visits,
+        "meetings_planned": sum(t.meetings_planned.values()),
+        "meetings_held": sum(t.meetings_held.values()),
+        "public_total": t.public_total,
+        "public_women": t.public_women,
+        "officials_present": t.officials_present,
         "concerns": t.concerns,
         **{o: t.outcomes.get(o, 0) for o in OUTCOMES},
         "resolved_pct": rate(resolved, t.concerns),
+        "resolved_by_due": t.resolved_by_due,
+        "resolved_by_due_pct": rate(t.resolved_by_due, t.concerns),
         "median_days_to_resolution": percentile(t.resolution_days, 50) if enough else None,
         "p90_days_to_resolution": percentile(t.resolution_days, 90) if enough else None,
+        "overdue": sum(t.overdue_by_age.values()),
+        "households_told": t.told,
+        "households_told_pct": rate(t.told, resolved),
     }
 
 
@@ -176,14 +277,21 @@ def child_level(area_code: str) -> Optional[str]:
 
 
 def child_code(area_code: str, village_code: str) -> Optional[str]:
+    """The sub-area a village (or a meeting's area) is in; None for an area above the sub-areas' level
+    (a commune's meeting in a commune's report: counted in the total only)."""
     level = child_level(area_code)
-    return None if level is None else village_code[: CODE_LENGTH[level]]
+    if level is None or len(village_code) < CODE_LENGTH[level]:
+        return None
+    return village_code[: CODE_LENGTH[level]]
 
 
 def assemble(*, area_code: str, area_name: str, period: Period, total: Tally, children: Mapping[str, Tally],
              child_names: Mapping[str, str], escalated: list[dict], visits_by_month: Mapping[str, int],
-             generated_at: datetime, categories: Iterable[str], priorities: Iterable[str]) -> dict[str, Any]:
-    """The report as JSON-ready data: the same shape from the device and the server."""
+             generated_at: datetime, categories: Iterable[str], priorities: Iterable[str],
+             institution_names: Mapping[str, str] = {}) -> dict[str, Any]:  # noqa: B006 (read only)
+    """The report as JSON-ready data: the same shape from the device and the server.
+
+    ``escalated``: the escalated and the long-overdue concerns' entries (escalated_entry), any order."""
     rows = [{"code": code, "name": child_names.get(code, code), **key_figures(t)}
             for code, t in sorted(children.items())]
     return {
@@ -195,6 +303,14 @@ def assemble(*, area_code: str, area_name: str, period: Period, total: Tally, ch
         "resolution_days": {str(d): n for d, n in sorted(total.resolution_days.items())},
         "by_category": {c: total.by_category.get(c, 0) for c in categories},
         "by_priority": {p: total.by_priority.get(p, 0) for p in priorities},
+        "by_source": {src: total.by_source.get(src, 0) for src in SOURCES},
+        "meetings": {kind: {"planned": total.meetings_planned.get(kind, 0), "held": total.meetings_held.get(kind, 0)}
+                     for kind in MEETING_KINDS},
+        # Most referrals first; "" = institutions named only by their text.
+        "referred_by_institution": [
+            {"id": i, "name": institution_names.get(i, i), "count": n}
+            for i, n in sorted(total.by_institution.items(), key=lambda kv: (-kv[1], kv[0])) if n],
+        "overdue_by_age": {b: total.overdue_by_age.get(b, 0) for b in AGE_BUCKETS},
         "visits_by_month": {m: visits_by_month.get(m, 0) for m in period.months()},
         "sub_area_level": child_level(area_code),
         "sub_areas": rows,
@@ -203,17 +319,44 @@ def assemble(*, area_code: str, area_name: str, period: Period, total: Tally, ch
     }
 
 
+def is_long_overdue(status: str, due: date, raised: date, today: date) -> bool:
+    """Overdue now and raised more than LONG_OVERDUE_DAYS ago: on the government's list with the escalated."""
+    return is_overdue(status, due, today) and (today - raised).days > LONG_OVERDUE_DAYS
+
+
 def escalated_entry(*, concern_id: str, village_code: str, visited_on: date, category: str, priority: str,
-                    description: str, today: date) -> dict[str, Any]:
+                    description: str, today: date, status: str = "escalated", raised: Optional[date] = None,
+                    due: Optional[date] = None, history: Iterable[Mapping[str, Any]] = (),
+                    institution_id: Optional[str] = None, institution_name: Optional[str] = None) -> dict[str, Any]:
+    """One line of the government's list: an escalated concern, or a long-overdue one (``status`` tells).
+    ``age_days`` counts from the day the concern counts on (its visit's or meeting's); whether it is long
+    overdue, from the day it was raised (records.followup.age_days, ``raised``)."""
     return {"id": concern_id, "village_code": village_code, "visited_on": visited_on.isoformat(),
             "category": category, "priority": priority, "description": description,
-            "age_days": max(0, (today - visited_on).days)}
+            "status": status, "reason": "escalated" if status == "escalated" else "overdue",
+            "age_days": max(0, (today - visited_on).days),
+            "raised_on": None if raised is None else raised.isoformat(),
+            "due_on": None if due is None else due.isoformat(),
+            "days_overdue": max(0, (today - due).days) if due is not None and is_overdue(status, due, today) else 0,
+            "institution_id": institution_id or None,
+            "institution_name": institution_name if institution_id else None,
+            "escalation": escalation_summary(history)}
 
 
 def tally_of(report: Mapping[str, Any]) -> Tally:
     """The additive counts behind a report (a frozen submission), to compile several into one."""
     f = report["figures"]
+    meetings = report.get("meetings", {})
     return Tally(households=f["households_visited"], visits=f["visits"], concerns=f["concerns"],
                  by_category=Counter(report["by_category"]), by_priority=Counter(report["by_priority"]),
                  outcomes=Counter({o: f[o] for o in OUTCOMES}),
-                 resolution_days=Counter({int(d): n for d, n in report.get("resolution_days", {}).items()}))
+                 resolution_days=Counter({int(d): n for d, n in report.get("resolution_days", {}).items()}),
+                 # A submission frozen before these sections existed counts none of them.
+                 by_source=Counter(report.get("by_source", {})),
+                 by_institution=Counter({e["id"]: e["count"] for e in report.get("referred_by_institution", [])}),
+                 resolved_by_due=f.get("resolved_by_due", 0),
+                 overdue_by_age=Counter(report.get("overdue_by_age", {})), told=f.get("households_told", 0),
+                 meetings_planned=Counter({k: m["planned"] for k, m in meetings.items()}),
+                 meetings_held=Counter({k: m["held"] for k, m in meetings.items()}),
+                 public_total=f.get("public_total", 0), public_women=f.get("public_women", 0),
+                 officials_present=f.get("officials_present", 0))

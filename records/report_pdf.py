@@ -16,6 +16,13 @@ from records.report_files import sections
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 LATIN = Path("/usr/share/fonts/truetype/noto")
 LINE_MM = 6.5
+SUB_AREA_COLUMNS = 10  # figures beside the name in one table of the sub-areas on a portrait page
+
+
+def _column_parts(rows: list[list[Any]], per: int) -> list[list[list[Any]]]:
+    """A wide table as several, each with the first column (the area's name) and ``per`` of the others."""
+    width = len(rows[0]) - 1
+    return [[[row[0], *row[1 + i:1 + i + per]] for row in rows] for i in range(0, width, per)]
 
 
 def words(text: str, lang: str = "km") -> Iterator[str]:
@@ -31,9 +38,13 @@ def words(text: str, lang: str = "km") -> Iterator[str]:
 
 
 def wrap(pdf, text: str, width: float) -> list[str]:
-    """Lines of at most ``width`` mm as shaped, broken between words (a word wider than a line is cut)."""
+    """Lines of at most ``width`` mm as shaped, broken between words (a word wider than a line is cut) and
+    at each newline of the text (the parts of an escalation summary)."""
+    text = str(text)
+    if "\n" in text:
+        return [line for part in text.split("\n") for line in wrap(pdf, part, width)]
     lines, line = [], ""
-    for word in words(str(text)):
+    for word in words(text):
         if line and pdf.get_string_width(line + word.rstrip()) > width:
             lines.append(line.rstrip())
             line = ""
@@ -113,10 +124,14 @@ def to_pdf(report: dict[str, Any], lang: str) -> bytes:
         columns = len(rows[0])
         if columns == 2:
             widths = [usable * 0.6, usable * 0.4]
+        elif columns == 3:
+            widths = [usable * 0.5, usable * 0.25, usable * 0.25]
         elif title == cat.get("report.section.escalated"):
-            widths = [22, 30, 28, 20, 16, usable - 116]
-        else:  # the sub-area table: the name wider than the figures
-            first = 34
-            widths = [first] + [(usable - first) / (columns - 1)] * (columns - 1)
+            widths = [18, 22, 20, 20, 24, 13, 30, usable - 147]
+        else:  # the sub-area table: the name, then the figures in portrait-wide parts
+            for part in _column_parts(rows, SUB_AREA_COLUMNS):
+                first = 34
+                _table(pdf, part, [first] + [(usable - first) / (len(part[0]) - 1)] * (len(part[0]) - 1))
+            continue
         _table(pdf, rows, widths)
     return bytes(pdf.output())

@@ -18,6 +18,10 @@ from server.push_rules import canonical
 from server.tables import AuditEntry, RecordRow, report_columns
 
 
+# The report columns a status change can move (a referral names an institution and may set the due day).
+_STATUS_COLUMNS = ("status", "resolved_on", "institution_id", "due_on", "told_on")
+
+
 def change_concern_status(db: Database, actor: Actor, concern_id: str, status: ConcernStatus, note: str,
                           referred_to: Optional[str], *, institution_id: Optional[str] = None,
                           expected_on: Optional[date] = None, escalation: Optional[dict] = None,
@@ -52,7 +56,7 @@ def change_concern_status(db: Database, actor: Actor, concern_id: str, status: C
         s.execute(update(RecordRow).where(RecordRow.id == row.id).values(
             server_rev=server_rev, rev=changed.rev, base_rev=row.server_rev, device_id=f"server:{actor.username}"[:64],
             content_hash=digest, data=text, updated_at=now, seq=seq,
-            **{k: v for k, v in report_columns(changed, row.visited_on).items() if k in ("status", "resolved_on")}))
+            **{k: v for k, v in report_columns(changed, row.visited_on).items() if k in _STATUS_COLUMNS}))
         s.execute(insert(AuditEntry).values(
             at=now, username=actor.username, device_id=actor.device_id, action="status", record_type="concern",
             record_id=row.id, rev=changed.rev, server_rev=server_rev, content_hash=digest, seq=seq))

@@ -53,6 +53,10 @@ _MOVE_CHILD = _RECORDS.update().where(_RECORDS.c.id == bindparam("b_id")).values
 # A visit's new day reaches the report columns of the concerns raised at it.
 _CONCERN_DAYS = _RECORDS.update().where(_RECORDS.c.visit_id == bindparam("b_visit_id"),
                                         _RECORDS.c.type == "concern").values(visited_on=bindparam("b_day"))
+# So does a meeting's new day (held, postponed) reach the concerns raised at it without a visit.
+_MEETING_CONCERN_DAYS = _RECORDS.update().where(
+    _RECORDS.c.meeting_id == bindparam("b_meeting_id"), _RECORDS.c.type == "concern",
+    _RECORDS.c.visit_id.is_(None)).values(visited_on=bindparam("b_day"))
 _INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_CONFLICT = ConflictRevision.__table__.insert()
 _RETRIES = 5  # a batch decided again after losing a race for a new id or a deadlock; more is a real fault
@@ -99,7 +103,7 @@ class _Batch:
         self.queue: list[_Queued] = []
         self.accepted_now: dict[tuple[str, str], int] = {}  # (id, content hash) -> server rev, this batch
         self.conflicts_now: set[tuple[str, str]] = set()
-        self.visit_days: dict[str, Any] = {}  # visit id -> its day, for its concerns' report columns
+        self.visit_days: dict[str, Any] = {}  # visit or meeting id -> its day, for its concerns' report columns
 
     # ------------------------------------------------------------ lookups
 
@@ -127,7 +131,10 @@ class _Batch:
             self.cache[record_id] = Stored(*row) if row else None
         return self.cache[record_id]
 
-    def visit_day(self, visit_id: str):
+    def visit_day(self, visit_id: Optional[str]):
+        """The day of a stored visit or meeting (its ``visited_on`` column)."""
+        if visit_id is None:
+            return None
         if visit_id not in self.visit_days:
             self.visit_days[visit_id] = self.c.execute(
                 select(RecordRow.visited_on).where(RecordRow.id == visit_id)).scalar()
@@ -199,7 +206,7 @@ class _Batch:
                       server_rev=server_rev,
                       rev=model.rev, base_rev=item.base_rev, device_id=self.device_id, content_hash=digest,
                       data=text, updated_at=self.now, seq=seq,
-                      **report_columns(model, self.visit_day(model.visit_id) if model.kind == "concern" else None))
+                      **report_columns(model, self._report_day(model)))
         queued = _Queued(index, model.id, self._needs(model))
         if existing is None:
             queued.rows.append((_INSERT_RECORD, {"id": model.id, **values}))
@@ -215,11 +222,21 @@ class _Batch:
             self.visit_days[model.id] = model.visited_on
             if existing is not None:
                 queued.rows.append((_CONCERN_DAYS, {"b_visit_id": model.id, "b_day": model.visited_on}))
+        if model.kind == "meeting":
+            self.visit_days[model.id] = model.effective_on
+            if existing is not None:
+                queued.rows.append((_MEETING_CONCERN_DAYS, {"b_meeting_id": model.id, "b_day": model.effective_on}))
         self.queue.append(queued)
         self.accepted_now[(model.id, digest)] = server_rev
         self.cache[model.id] = Stored(model.id, item.type, village, household_id, server_rev, model.rev,
                                       item.base_rev, self.device_id, digest, text)
         return _result(item, "accepted", server_rev=server_rev)
+
+    def _report_day(self, model: Record):
+        """The day a concern counts on in the report: its visit's, else its meeting's (report_columns)."""
+        if model.kind != "concern":
+            return None
+        return self.visit_day(model.visit_id) if model.visit_id else self.visit_day(model.meeting_id)
 
     def _move_children(self, household_id: str, village: str) -> list[tuple[Any, dict]]:
         """A household that moved takes its visits and concerns along; they are pulled again where it went."""
@@ -270,6 +287,7 @@ class _Batch:
         rows = [row for queued in self.queue for row in queued.rows]
         # Same statement, consecutive after a stable sort by statement kind: inserts before updates of a record.
         order = {id(_INSERT_RECORD): 0, id(_UPDATE_RECORD): 1, id(_MOVE_CHILD): 2, id(_CONCERN_DAYS): 2.5,
+                 id(_MEETING_CONCERN_DAYS): 2.6,
                  id(_INSERT_AUDIT): 3, id(_INSERT_CONFLICT): 4, id(_DELETE_INVITES): 5, id(_INSERT_INVITE): 6}
         rows.sort(key=lambda row: order[id(row[0])])
         try:

@@ -8,8 +8,9 @@ into Python except the escalated list. Only month and day arithmetic differ by d
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import Date, bindparam, select, text
@@ -36,20 +37,43 @@ def _area_sql(area_code: str) -> str:
 
 def _queries(dialect: str, area_code: str) -> dict[str, str]:
     level = child_level(area_code)
-    child = ("r.village_code" if level == "village" else f"r.{level}_code") if level else "''"
+    if level == "village":  # a commune's meeting (and its concerns) in a commune's report: the total only
+        child = "CASE WHEN length(r.village_code) = 8 THEN r.village_code ELSE '' END"
+    else:
+        child = f"r.{level}_code" if level else "''"
     month = "to_char(r.visited_on, 'YYYY-MM')" if dialect == "postgresql" else "substr(r.visited_on, 1, 7)"
     days = ("(r.resolved_on - r.visited_on)" if dialect == "postgresql"
             else "CAST(julianday(r.resolved_on) - julianday(r.visited_on) AS INTEGER)")
-    where = f"FROM records r WHERE r.type = '{{kind}}' AND r.visited_on BETWEEN :start AND :end{_area_sql(area_code)}"
+    area = _area_sql(area_code)
+    where = f"FROM records r WHERE r.type = '{{kind}}' AND r.visited_on BETWEEN :start AND :end{area}"
     visits, concerns = where.format(kind="visit"), where.format(kind="concern")
+    meetings = f"FROM records r WHERE r.type = 'meeting'{area}"
+    still_open = "r.status NOT IN ('resolved', 'escalated') AND r.due_on < :today"  # records.followup.is_overdue
     return {
         "visits": f"SELECT {child} AS k, count(*), count(DISTINCT r.household_id) {visits} GROUP BY 1",
         "months": f"SELECT {month}, count(*) {visits} GROUP BY 1",
-        "concerns": f"SELECT {child} AS k, r.category, r.priority, r.status, count(*) {concerns} GROUP BY 1, 2, 3, 4",
-        "days": (f"SELECT k, CASE WHEN d < 0 THEN 0 ELSE d END, count(*) FROM (SELECT {child} AS k, {days} AS d "
-                 f"{concerns} AND r.status = 'resolved' AND r.resolved_on IS NOT NULL) x GROUP BY 1, 2"),
-        "escalated": (f"SELECT r.id, r.village_code, r.visited_on, r.category, r.priority, r.data {concerns} "
-                      f"AND r.status = 'escalated' ORDER BY r.visited_on, r.id LIMIT :limit"),
+        # Every concern figure in two passes over the period's concerns (a national quarter is millions of
+        # index entries, read from the covering index of migration 0009 on PostgreSQL): the columns that
+        # apply only to some statuses are NULL for the others; the resolved ones' days apart, as they would
+        # multiply the groups of the first pass.
+        "concerns": (f"SELECT {child} AS k, r.category, r.priority, r.status, r.source, "
+                     f"CASE WHEN r.status = 'referred' THEN coalesce(r.institution_id, '') END, "
+                     f"CASE WHEN {still_open} THEN CASE WHEN r.raised_on >= :age30 THEN '0-30' "
+                     f"WHEN r.raised_on >= :age60 THEN '31-60' WHEN r.raised_on >= :age90 THEN '61-90' "
+                     f"ELSE 'over_90' END END, count(*) {concerns} GROUP BY 1, 2, 3, 4, 5, 6, 7"),
+        "resolved": (f"SELECT {child} AS k, CASE WHEN r.resolved_on IS NULL THEN NULL WHEN {days} < 0 THEN 0 "
+                     f"ELSE {days} END, CASE WHEN r.resolved_on <= r.due_on THEN 1 ELSE 0 END, "
+                     f"CASE WHEN r.told_on IS NOT NULL THEN 1 ELSE 0 END, count(*) {concerns} "
+                     f"AND r.status = 'resolved' GROUP BY 1, 2, 3, 4"),
+        "planned": (f"SELECT {child} AS k, r.meeting_kind, count(*) {meetings} "
+                    f"AND r.planned_on BETWEEN :start AND :end GROUP BY 1, 2"),
+        "held": (f"SELECT {child} AS k, r.meeting_kind, count(*), sum(r.public_total), sum(r.public_women), "
+                 f"sum(r.officials_present) {meetings} AND r.status = 'held' AND r.held_on BETWEEN :start AND :end "
+                 f"GROUP BY 1, 2"),
+        "escalated": (f"SELECT r.id, r.village_code, r.visited_on, r.category, r.priority, r.status, r.raised_on, "
+                      f"r.due_on, r.institution_id, r.data {concerns} "
+                      f"AND (r.status = 'escalated' OR ({still_open} AND r.raised_on < :age90)) "
+                      f"ORDER BY r.visited_on, r.id LIMIT :limit"),
     }
 
 
@@ -70,31 +94,59 @@ def activity(db: Database, area_code: str, period: Period, *, lang: str = "en",
 
     now = now or utcnow()
     sql = _queries(db.engine.dialect.name, area_code)
+    today = local_date(now)
     params = {"area": area_code, "district": area_code[:4], "start": period.start, "end": period.end,
-              "limit": min(limit, ESCALATED_LIST_LIMIT)}
-    typed = (bindparam("start", type_=Date), bindparam("end", type_=Date))  # a date on both dialects
+              "limit": min(limit, ESCALATED_LIST_LIMIT), "today": today,
+              # Raised on or after this day: at most 30 (60, 90) days old today (records.report.age_bucket).
+              **{f"age{n}": today - timedelta(days=n) for n in (30, 60, 90)}}
+    typed = [bindparam(name, type_=Date) for name in ("start", "end", "today", "age30", "age60", "age90")]
     children: dict[str, Tally] = defaultdict(Tally)
     by_month: Counter = Counter()
-    today = local_date(now)
     with db.session() as s:
+        if db.engine.dialect.name == "postgresql":
+            # The planner over-counts the groups of a national quarter and would sort millions of entries
+            # at the default 4 MB; in memory they are hashed (tens of thousands of groups, a few MB).
+            s.execute(text("SET LOCAL work_mem = '64MB'"))
         run = lambda name: s.execute(  # noqa: E731
-            text(sql[name]).bindparams(*(p for p in typed if f":{p.key}" in sql[name])), params).all()
+            text(sql[name]).bindparams(*(p for p in typed if re.search(f":{p.key}\\b", sql[name]))), params).all()
         for k, visits, households in run("visits"):
             children[k].visits, children[k].households = visits, households
         for month, n in run("months"):
             by_month[month] = n
-        for k, category, priority, status, n in run("concerns"):
+        for k, category, priority, status, source, institution, age, n in run("concerns"):
             t = children[k]
             t.concerns += n
             t.by_category[category] += n
             t.by_priority[priority] += n
+            t.by_source[source or "household_visit"] += n
             t.outcomes[outcome_of(status)] += n
-        for k, days, n in run("days"):
-            children[k].resolution_days[int(days)] += n
-        escalated = [escalated_entry(concern_id=cid, village_code=village, visited_on=_day(day), category=category,
-                                     priority=priority, description=json.loads(data).get("description", ""),
-                                     today=today)
-                     for cid, village, day, category, priority, data in run("escalated")]
+            if institution is not None:
+                t.by_institution[institution] += n
+            if age is not None:
+                t.overdue_by_age[age] += n
+        for k, days, by_due, told, n in run("resolved"):
+            t = children[k]
+            if days is not None:
+                t.resolution_days[int(days)] += n
+            t.resolved_by_due += by_due * n
+            t.told += told * n
+        for k, kind, n in run("planned"):
+            children[k].meetings_planned[kind] += n
+        for k, kind, n, public, women, officials in run("held"):
+            t = children[k]
+            t.meetings_held[kind] += n
+            t.public_total += int(public or 0)
+            t.public_women += int(women or 0)
+            t.officials_present += int(officials or 0)
+        institutions = _institution_names(s, lang)
+        escalated = []
+        for cid, village, day, category, priority, status, raised, due, institution, data in run("escalated"):
+            d = json.loads(data)
+            escalated.append(escalated_entry(
+                concern_id=cid, village_code=village, visited_on=_day(day), category=category, priority=priority,
+                description=d.get("description", ""), today=today, status=status, raised=_day(raised),
+                due=_day(due), history=d.get("history") or [], institution_id=institution,
+                institution_name=institutions.get(institution or "", institution)))
         names = _names(s, [area_code, *children, *{e["village_code"] for e in escalated}], lang)
     for e in escalated:
         e["village_name"] = names.get(e["village_code"], e["village_code"])
@@ -105,13 +157,22 @@ def activity(db: Database, area_code: str, period: Period, *, lang: str = "en",
     return assemble(area_code=area_code, area_name=names.get(area_code, area_code), period=period, total=total,
                     children=named, child_names=names, escalated=escalated, visits_by_month=by_month,
                     generated_at=now, categories=[c.value for c in ConcernCategory],
-                    priorities=[p.value for p in Priority])
+                    priorities=[p.value for p in Priority], institution_names=institutions)
 
 
 def _day(value):
     from datetime import date
 
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _institution_names(s, lang: str) -> dict[str, str]:
+    """Institution id -> its name in ``lang`` (the server's list, else the seed); "" for those not listed."""
+    from server.institutions import current
+
+    cat = load_catalog(lang)
+    return {"": cat.get("report.institution_not_listed", "Not in the list"),
+            **{i.id: i.name(lang) for i in current(s)[2]}}
 
 
 def _names(s, codes: list[str], lang: str) -> dict[str, str]:

@@ -133,7 +133,10 @@ def _compile(area_code: str, area_name: str, period: Period, done: list[dict]) -
     return assemble(area_code=area_code, area_name=area_name, period=period, total=total, children=children,
                     child_names={e["area_code"]: e["name"] for e in done}, escalated=escalated,
                     visits_by_month=months, generated_at=utcnow(),
-                    categories=[c.value for c in ConcernCategory], priorities=[p.value for p in Priority])
+                    categories=[c.value for c in ConcernCategory], priorities=[p.value for p in Priority],
+                    # The names each submission was made with (a frozen report names its institutions).
+                    institution_names={x["id"]: x["name"] for e in done
+                                       for x in e["figures"].get("referred_by_institution", [])})
 
 
 def _children(s, area_code: str, level: Optional[str], lang: str) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy import and_, tuple_
+from sqlalchemy import and_, text, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -99,6 +99,14 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# What the report's (type, area, day) indexes carry on PostgreSQL, so a national quarter is read from the
+# index alone (server/report.py; migration 0009). SQLite has no INCLUDE and ignores both.
+REPORT_INCLUDE = ("province_code", "district_code", "commune_code", "village_code", "household_id", "category",
+                  "priority", "status", "source", "institution_id", "resolved_on", "due_on", "told_on", "raised_on")
+_REPORT_INDEX = {"postgresql_include": list(REPORT_INCLUDE),
+                 "postgresql_where": text("type IN ('visit', 'concern', 'meeting')")}
+
+
 class RecordRow(Base):
     """The current state of one record; pull reads this table, so only the latest state travels."""
 
@@ -128,29 +136,68 @@ class RecordRow(Base):
     priority: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
     status: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
     resolved_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    # Migration 0008 (the report's meetings and follow-up sections): a concern's meeting, source, listed
+    # institution, due day (records.followup.due_date), raised day (created_at's UTC date, as
+    # records.followup.age_days) and the day the household was told since its resolution; a meeting's
+    # kind, planned and held days, public attendance and officials present (its status: ``status``,
+    # its effective day, the day its concerns count on: ``visited_on``).
+    meeting_id: Mapped[Optional[str]] = mapped_column(String(36), nullable=True)
+    source: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    institution_id: Mapped[Optional[str]] = mapped_column(String(48), nullable=True)
+    due_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    raised_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    told_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    meeting_kind: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    planned_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    held_on: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    public_total: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    public_women: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    officials_present: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
     __table_args__ = (Index("ix_records_village_seq", "village_code", "seq"),
                       Index("ix_records_province_seq", "province_code", "seq"),
                       Index("ix_records_district_seq", "district_code", "seq"),
                       Index("ix_records_commune_seq", "commune_code", "seq"),
-                      Index("ix_records_type_day", "type", "visited_on"),
-                      Index("ix_records_type_province_day", "type", "province_code", "visited_on"),
-                      Index("ix_records_type_district_day", "type", "district_code", "visited_on"),
-                      Index("ix_records_visit_id", "visit_id"))
+                      # The report's; on PostgreSQL covering its columns (migration 0009).
+                      Index("ix_records_type_day", "type", "visited_on", **_REPORT_INDEX),
+                      Index("ix_records_type_province_day", "type", "province_code", "visited_on", **_REPORT_INDEX),
+                      Index("ix_records_type_district_day", "type", "district_code", "visited_on", **_REPORT_INDEX),
+                      Index("ix_records_visit_id", "visit_id"),
+                      Index("ix_records_meeting_id", "meeting_id"))
 
 
-def report_columns(record: Any, visit_day: Optional[date]) -> dict[str, Any]:
-    """The report columns of a validated record (``visit_day``: a concern's visit's day)."""
-    from records.report import resolved_on
+# Every report column, in the order of the migrations that made them: report_columns gives each of them for
+# every record (None where it does not apply), so the insert and the update of any record bind the same names.
+REPORT_COLUMNS: tuple[str, ...] = (
+    "visited_on", "visit_id", "category", "priority", "status", "resolved_on",  # 0007
+    "meeting_id", "source", "institution_id", "due_on", "raised_on", "told_on",  # 0008: concerns
+    "meeting_kind", "planned_on", "held_on", "public_total", "public_women", "officials_present")  # 0008: meetings
 
-    values: dict[str, Any] = dict(visited_on=None, visit_id=None, category=None, priority=None, status=None,
-                                  resolved_on=None)
+
+def report_columns(record: Any, day: Optional[date]) -> dict[str, Any]:
+    """The report columns of a validated record. ``day``: the day a concern counts on, its visit's or its
+    meeting's (None for one raised at neither: the Cambodian day it was raised)."""
+    from records.followup import due_date
+    from records.report import local_date, officials_present, raised_day, resolved_on, told_on
+
+    values: dict[str, Any] = dict.fromkeys(REPORT_COLUMNS)
     if record.kind == "visit":
         values["visited_on"] = record.visited_on
     elif record.kind == "concern":
         status = record.status.value
-        values.update(visited_on=visit_day, visit_id=record.visit_id, category=record.category.value,
+        history = [h.model_dump() for h in record.history]
+        if day is None and record.visit_id is None and record.meeting_id is None:
+            day = local_date(record.created_at)
+        values.update(visited_on=day, visit_id=record.visit_id, category=record.category.value,
                       priority=record.priority.value, status=status,
-                      resolved_on=resolved_on(status, [h.model_dump() for h in record.history], record.updated_at))
+                      resolved_on=resolved_on(status, history, record.updated_at),
+                      meeting_id=record.meeting_id, source=record.source.value, institution_id=record.institution_id,
+                      due_on=due_date(record), raised_on=raised_day(record.created_at),
+                      told_on=told_on(status, history))
+    elif record.kind == "meeting":
+        values.update(visited_on=record.effective_on, status=record.status.value,
+                      meeting_kind=record.meeting_kind.value, planned_on=record.planned_on, held_on=record.held_on,
+                      public_total=record.public_total, public_women=record.public_women,
+                      officials_present=officials_present([i.model_dump() for i in record.invitations]))
     return values
 
 

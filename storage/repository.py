@@ -211,6 +211,18 @@ class ConcernRepository(RecordRepository[Concern]):
         """Ids of the concerns raised at these visits (from the index: no document is read)."""
 
     @abstractmethod
+    def visit_of_concerns(self, visit_ids: Iterable[Optional[str]]) -> list[tuple[str, Optional[str]]]:
+        """(concern id, visit id) of the concerns raised at these visits (None: those raised at none)."""
+
+    @abstractmethod
+    def ids_for_meetings(self, meeting_ids: Iterable[str]) -> list[str]:
+        """Ids of the concerns raised at these forums or meetings (from the index)."""
+
+    @abstractmethod
+    def followup_facts_of(self, ids: Iterable[str]) -> list[FollowupFacts]:
+        """The follow-up facts of these concerns (those stored), in that order."""
+
+    @abstractmethod
     def filtered(
         self,
         *,

@@ -8,15 +8,77 @@ import pytest
 from app.services.reports import ReportService
 from records.report import PeriodError, parse_period, percentile
 from storage.memory import MemoryStore
-from tests.support.report_data import COMMUNE_A, COMMUNE_B, mixed, recount, scenario
+from tests.support.report_data import (COMMUNE_A, COMMUNE_B, NOW_SECTIONS, meetings_mixed, mixed, recount, scenario,
+                                       sections)
 
 NOW = datetime(2026, 4, 10, 5, tzinfo=timezone.utc)
+assert NOW == NOW_SECTIONS  # sections() is reported on that day too
 
 
-def _report(records, area="0102", period="2026-Q1"):
+def _report(records, area="0102", period="2026-Q1", lang="en"):
     store = MemoryStore()
     store.save(*records)
-    return ReportService(store, clock=lambda: NOW).activity(area, parse_period(period))
+    return ReportService(store, clock=lambda: NOW).activity(area, parse_period(period), lang=lang)
+
+
+def test_meetings_held_and_planned_attendance_and_officials_are_the_known_answers():
+    r = _report(sections())
+    f = r["figures"]
+    # Planned in Q1: the commune forum, the district working group, the village forum still planned and the
+    # forum postponed to April; held: the first two (another district's forum is not counted).
+    assert (f["meetings_planned"], f["meetings_held"]) == (4, 2)
+    assert r["meetings"] == {"public_forum": {"planned": 3, "held": 1}, "working_group": {"planned": 1, "held": 1},
+                             "other": {"planned": 0, "held": 0}}
+    assert (f["public_total"], f["public_women"], f["officials_present"]) == (50, 28, 3)
+    rows = {row["code"]: row for row in r["sub_areas"]}
+    # The district's own meeting is in the total only: no commune holds it.
+    assert (rows[COMMUNE_A]["meetings_planned"], rows[COMMUNE_A]["meetings_held"], rows[COMMUNE_A]["public_total"],
+            rows[COMMUNE_A]["officials_present"]) == (1, 1, 40, 2)
+    assert (rows[COMMUNE_B]["meetings_planned"], rows[COMMUNE_B]["meetings_held"]) == (2, 0)
+
+
+def test_concerns_by_source_institution_due_date_overdue_age_and_telling_are_the_known_answers():
+    r = _report(sections())
+    f = r["figures"]
+    # Nine raised at visits, one at the commune forum (Feb 10), one at the district meeting (Mar 6); the one
+    # raised at the forum postponed to April 5 counts in April.
+    assert f["concerns"] == 11
+    assert r["by_source"] == {"household_visit": 9, "public_forum": 1, "meeting": 1, "other": 0}
+    assert (f["resolved"], f["referred"], f["escalated"], f["open"]) == (4, 3, 1, 3)
+    assert (f["resolved_by_due"], f["resolved_by_due_pct"]) == (3, 27.3)
+    assert (f["households_told"], f["households_told_pct"]) == (2, None)  # of 4 resolved: hidden
+    assert [(e["id"], e["name"], e["count"]) for e in r["referred_by_institution"]] == [
+        ("mowram", "Ministry of Water Resources and Meteorology", 2), ("", "Not in the list (named by text)", 1)]
+    assert r["overdue_by_age"] == {"0-30": 1, "31-60": 2, "61-90": 0, "over_90": 1} and f["overdue"] == 4
+    rows = {row["code"]: row for row in r["sub_areas"]}
+    assert (rows[COMMUNE_A]["concerns"], rows[COMMUNE_A]["overdue"]) == (9, 3)
+    assert (rows[COMMUNE_B]["concerns"], rows[COMMUNE_B]["overdue"]) == (1, 1)
+    april = _report(sections(), period="2026-04")
+    assert april["by_source"]["public_forum"] == 1 and april["figures"]["concerns"] == 1
+
+
+def test_the_governments_list_has_the_escalated_and_the_long_overdue_with_summary_institution_and_age():
+    r = _report(sections(), lang="km")
+    by_reason = {e["reason"]: e for e in r["escalated"]}
+    assert set(by_reason) == {"escalated", "overdue"} and len(r["escalated"]) == 2
+    up = by_reason["escalated"]
+    assert up["escalation"]["ask"] == "Fund a borehole for the village this dry season"
+    assert up["escalation"]["level"] == "province" and up["age_days"] == 95
+    late = by_reason["overdue"]  # referred to the ministry on Jan 8, due Feb 4, raised 95 days ago
+    assert (late["status"], late["institution_id"], late["age_days"], late["days_overdue"]) == (
+        "referred", "mowram", 95, 65)
+    assert late["institution_name"] == "ក្រសួងធនធានទឹក និងឧតុនិយម" and late["escalation"] is None
+
+
+def test_a_frozen_report_gives_back_the_tally_it_was_made_of():
+    from records.report import key_figures, tally_of
+
+    r = _report(sections() + meetings_mixed(60))
+    t = tally_of(r)
+    assert key_figures(t) == r["figures"]
+    assert (t.by_source, t.overdue_by_age, t.meetings_held) == (
+        r["by_source"], r["overdue_by_age"], {k: m["held"] for k, m in r["meetings"].items()})
+    assert dict(t.by_institution) == {e["id"]: e["count"] for e in r["referred_by_institution"]}
 
 
 def test_district_quarter_figures_are_the_known_answers():
@@ -50,14 +112,17 @@ def test_the_quarter_is_counted_by_the_visit_day_not_the_typing_day():
 
 
 def test_report_equals_a_recount_from_the_raw_records():
-    records = scenario() + mixed(400)
+    records = scenario() + mixed(400) + sections() + meetings_mixed(150)
     for area, period, start, end in (("0102", "2026-Q1", date(2026, 1, 1), date(2026, 3, 31)),
                                      ("", "2026", date(2026, 1, 1), date(2026, 12, 31)),
                                      (COMMUNE_A, "2025-12-15..2026-02-10", date(2025, 12, 15), date(2026, 2, 10))):
         r = _report(records, area, period)
         want = recount(records, area, start, end)
         _assert_same(r["figures"], r["by_category"], r["by_priority"], want["total"])
-        assert sorted(e["id"] for e in r["escalated"]) == want["total"]["escalated_ids"]
+        assert sorted(e["id"] for e in r["escalated"]) == want["total"]["listed_ids"]
+        assert r["meetings"] == want["total"]["meetings"] and r["by_source"] == want["total"]["by_source"]
+        assert r["overdue_by_age"] == want["total"]["overdue_by_age"]
+        assert {e["id"]: e["count"] for e in r["referred_by_institution"]} == want["total"]["by_institution"]
         assert {row["code"] for row in r["sub_areas"]} == set(want["sub_areas"])
         for row in r["sub_areas"]:
             _assert_same(row, None, None, want["sub_areas"][row["code"]])

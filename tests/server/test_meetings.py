@@ -136,3 +136,30 @@ def test_an_invitation_withdrawn_stops_the_next_pulls(official, supervisor):
     withdrawn = inviting.edited(invitations=[])
     assert supervisor.push([envelope(withdrawn, base_rev=1)])[0]["status"] == "accepted"
     assert inviting.id not in {c["id"] for c in official.pull_all(cursor)[0]}
+
+
+def test_a_meeting_pushed_again_changed_is_accepted_and_the_report_follows_it(official, supervisor):
+    """The update path of a meeting writes every report column (a 500 here once: an update that bound fewer)."""
+    def figures(period: str) -> dict:
+        answer = supervisor.get("/reports/activity", params={"area": "0102", "period": period})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    forum = meeting(7, planned_on=date(2026, 6, 10))
+    raised = forum_concern(forum, 7)
+    assert statuses(official.push([forum, raised])) == ["accepted", "accepted"]
+    june = figures("2026-06")
+    assert (june["figures"]["meetings_planned"], june["figures"]["meetings_held"], june["figures"]["concerns"]) == (
+        1, 0, 1)
+    # Postponed to July, then held there with the public counted and an official present.
+    later = forum.postpone(date(2026, 7, 3))
+    assert statuses(official.push([later])) == ["accepted"]
+    held = later.edited(invitations=[{"name": "លោក សុខ", "attended": False}]).mark_held(date(2026, 7, 4)).edited(
+        public_total=35, public_women=20, invitations=[{"name": "លោក សុខ", "attended": True}])
+    assert statuses(official.push([held])) == ["accepted"]
+    june, july = figures("2026-06"), figures("2026-07")
+    assert (june["figures"]["meetings_planned"], june["figures"]["concerns"]) == (1, 0)  # planned in June still
+    f = july["figures"]
+    assert (f["meetings_held"], f["public_total"], f["public_women"], f["officials_present"], f["concerns"]) == (
+        1, 35, 20, 1, 1)  # its concern counts on the day it was held
+    assert july["by_source"]["public_forum"] == 1

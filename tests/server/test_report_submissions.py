@@ -13,7 +13,7 @@ from records.models import ConcernCategory
 from tests.server.client import Api
 from tests.support.live_server import REPO, live_server
 from tests.support.records import concern, household, visit
-from tests.support.report_data import COMMUNE_A, COMMUNE_B, VILLAGE_A1, scenario
+from tests.support.report_data import COMMUNE_A, COMMUNE_B, VILLAGE_A1, scenario, sections
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,25 @@ def test_a_commune_cannot_see_the_districts_submissions(chain):
     _, _, users = chain
     answer = users["commune-a"].get("/reports/submissions", params={"period": "2026-Q1", "area": "0102"})
     assert answer.status_code == 403 and answer.json()["detail"]["code"] == "area_forbidden"
+
+
+def test_compiled_submissions_add_up_the_meetings_sources_institutions_and_overdue_sections(new_db_url):
+    with live_server(new_db_url()) as srv:
+        users = {name: Api(srv, srv.create_user(name, "password-123", "supervisor", area), f"dev-{name}")
+                 for name, area in [("district", "0102"), ("commune-a", COMMUNE_A), ("commune-b", COMMUNE_B)]}
+        admin = Api(srv, srv.create_user("admin", "password-123", "admin", ""), "dev-admin")
+        ordered = sorted(sections(), key=lambda r: ("household", "visit", "meeting", "concern").index(r.kind))
+        assert {r["status"] for r in admin.push(ordered)} == {"accepted"}
+        frozen = [_submit(users[name], "2026-Q1").json()["figures"] for name in ("commune-a", "commune-b")]
+        compiled = _overview(users["district"], "2026-Q1")["compiled"]
+        # The district's own working group (and the concern raised at it) is in no commune's submission.
+        assert compiled["meetings"]["public_forum"] == {"planned": 3, "held": 1}
+        assert compiled["meetings"]["working_group"] == {"planned": 0, "held": 0}
+        assert compiled["by_source"] == {"household_visit": 9, "public_forum": 1, "meeting": 0, "other": 0}
+        assert [(e["id"], e["name"], e["count"]) for e in compiled["referred_by_institution"]] == [
+            ("mowram", "Ministry of Water Resources and Meteorology", 2), ("", "Not in the list (named by text)", 1)]
+        f = compiled["figures"]
+        assert (f["public_total"], f["officials_present"]) == (40, 2)
+        assert f["overdue"] == sum(s["figures"]["overdue"] for s in frozen)
+        assert compiled["overdue_by_age"] == {b: sum(s["overdue_by_age"][b] for s in frozen)
+                                              for b in compiled["overdue_by_age"]}
