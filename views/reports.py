@@ -95,8 +95,24 @@ class ReportsScreen(Screen):
                        wrap=True)
         self._paint_export()
         self._paint_submit()
+        followup = ft.ResponsiveRow([
+            ft.Container(card(ft.Column([muted(label, size=13), ft.Text(value, size=18, weight=ft.FontWeight.W_600)],
+                                        spacing=2), padding=12), col={"xs": 6, "sm": 4, "md": 3})
+            for label, value in vm.followup_figures()], spacing=4, run_spacing=4)
         out = [section_title(f"{r['area']['name']} · {r['period']['from']} – {r['period']['to']}"),
-               tid("report-figures", figures), share, card(self.export_box, identifier="report-export")]
+               tid("report-figures", figures), tid("report-followup-figures", followup), share,
+               card(self.export_box, identifier="report-export")]
+        for key, title, rows in vm.breakdowns():
+            out.append(card(ft.Column([section_title(title), *[
+                ft.Row([ft.Text(label, expand=True), ft.Text(count, weight=ft.FontWeight.W_600)], spacing=8)
+                for label, count in rows]], spacing=6), identifier=f"report-breakdown-{key}"))
+        count, lines = vm.listed()
+        if count:
+            shown = [ft.Text(line, size=13) for line in lines]
+            if count > len(lines):
+                shown.append(muted(tr("report.list_more", shown=len(lines), count=count), size=13))
+            out.append(card(ft.Column([section_title(f"{tr('report.section.escalated')} ({count})"), *shown],
+                                      spacing=8), identifier="report-list"))
         for which in ("category", "outcome", "month"):
             bars = vm.chart(which)
             if bars and any(n for _, n in bars):

@@ -14,7 +14,11 @@ from records.report import OUTCOMES, Period, PeriodError, parse_period
 KINDS = ("month", "quarter", "year")
 KEY_FIGURES = ("households_visited", "visits", "concerns", "resolved", "referred", "escalated", "open",
                "resolved_pct", "median_days_to_resolution", "p90_days_to_resolution")
+# Forums and meetings, and how concerns are followed up (issues 10 and 11): a second row of figures.
+FOLLOWUP_FIGURES = ("meetings_held", "public_total", "public_women", "officials_present", "resolved_by_due_pct",
+                    "overdue", "households_told")
 TABLE = ("households_visited", "visits", "concerns", "resolved", "resolved_pct")
+LIST_SHOWN = 10  # lines of the government's list on the screen; the files carry all of them
 COMPILED = ("households_visited", "visits", "concerns", "resolved", "referred", "escalated", "open", "resolved_pct")
 
 
@@ -76,11 +80,52 @@ class ReportsVM:
     # ---------------------------------------------------------------- what the screen shows
 
     def shown(self, value) -> str:
-        return self.tr("report.hidden") if value is None else str(value)
+        """A figure in the language's digits (Khmer digits in Khmer), or 'n < 5' where it is hidden."""
+        if value is None:
+            return self.tr("report.hidden")
+        number = getattr(self.tr, "number", None)
+        return number(value) if number else str(value)
 
     def key_figures(self) -> list[tuple[str, str]]:
         f = self.report["figures"]
         return [(self.tr(f"report.fig.{k}"), self.shown(f[k])) for k in KEY_FIGURES]
+
+    def followup_figures(self) -> list[tuple[str, str]]:
+        """Meetings held of planned, attendance, resolved by the due date, overdue now, households told."""
+        f, tr = self.report["figures"], self.tr
+        out = []
+        for k in FOLLOWUP_FIGURES:
+            value = (tr("report.held_of_planned", held=f["meetings_held"], planned=f["meetings_planned"])
+                     if k == "meetings_held" else self.shown(f[k]))
+            out.append((tr(f"report.fig.{k}"), value))
+        return out
+
+    def breakdowns(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(identifier, title, [(label, count)]) for each breakdown that has anything: forums and meetings
+        by kind (held of planned), concerns by source, referred by institution, overdue now by age."""
+        r, tr = self.report, self.tr
+        meetings = [(tr(f"meeting_kind.{k}"), tr("report.held_of_planned", held=m["held"], planned=m["planned"]))
+                    for k, m in r.get("meetings", {}).items() if m["planned"] or m["held"]]
+        sources = [(tr(f"concern_source.{k}"), self.shown(n)) for k, n in r.get("by_source", {}).items() if n]
+        institutions = [(i["name"], self.shown(i["count"])) for i in r.get("referred_by_institution", [])]
+        overdue = [(tr(f"report.age.{b}"), self.shown(n)) for b, n in r.get("overdue_by_age", {}).items()]
+        out = [("meetings", tr("report.section.meetings"), meetings),
+               ("sources", tr("report.section.sources"), sources),
+               ("institutions", tr("report.section.institutions"), institutions),
+               ("overdue", tr("report.section.overdue"), overdue if any(r.get("overdue_by_age", {}).values()) else [])]
+        return [b for b in out if b[2]]
+
+    def listed(self) -> tuple[int, list[str]]:
+        """The government's list (escalated and long overdue): how many, and the first LIST_SHOWN as lines."""
+        tr, lines = self.tr, []
+        entries = self.report.get("escalated", [])
+        for e in entries[:LIST_SHOWN]:
+            parts = [tr(f"category.{e['category']}"), e.get("village_name", e["village_code"]),
+                     tr(f"report.reason.{e.get('reason', 'escalated')}"), tr("report.age_days", days=e["age_days"])]
+            if e.get("institution_name"):
+                parts.append(e["institution_name"])
+            lines.append(" · ".join(parts) + (f"\n{e['description']}" if e.get("description") else ""))
+        return len(entries), lines
 
     def chart(self, which: str) -> list[tuple[str, int]]:
         """(label, count) bars: 'category' (those with any), 'outcome', or 'month'."""
@@ -100,10 +145,11 @@ class ReportsVM:
         r, tr = self.report, self.tr
         lines = [f"{tr('report.title')}: {r['area']['name']}", f"{r['period']['from']} – {r['period']['to']}"]
         lines += [f"{label}: {value}" for label, value in self.key_figures()]
+        lines += [f"{label}: {value}" for label, value in self.followup_figures()]
         top = sorted(((n, k) for k, n in r["by_category"].items() if n), reverse=True)[:3]
         if top:
             lines.append(f"{tr('report.section.categories')}: " +
-                         ", ".join(f"{tr(f'category.{k}')} {n}" for n, k in top))
+                         ", ".join(f"{tr(f'category.{k}')} {self.shown(n)}" for n, k in top))
         return "\n".join(lines)
 
     # ---------------------------------------------------------------- export, submit, submissions

@@ -7,7 +7,7 @@ from app.i18n import Translator
 from app.services.reports import ReportService
 from app.viewmodels.reports import ReportsVM, period_text
 from storage.memory import MemoryStore
-from tests.support.report_data import COMMUNE_B, scenario
+from tests.support.report_data import COMMUNE_B, NOW_SECTIONS, scenario
 
 
 def _vm(lang="en") -> ReportsVM:
@@ -44,7 +44,7 @@ def test_the_summary_to_share_is_plain_text_in_the_chosen_language():
     vm.compute()
     text = vm.summary_text()
     assert text.splitlines()[0].startswith("របាយការណ៍សកម្មភាព")
-    assert "គ្រួសារបានចុះសួរសុខទុក្ខ: 8" in text and "ទឹកស្អាត 6" in text
+    assert "គ្រួសារបានចុះសួរសុខទុក្ខ: ៨" in text and "ទឹកស្អាត ៦" in text  # Khmer digits in Khmer
 
 
 def test_a_period_typed_wrong_is_an_error_not_a_crash():
@@ -52,3 +52,43 @@ def test_a_period_typed_wrong_is_an_error_not_a_crash():
     vm.choose_period("2026-Q9")
     vm.compute()
     assert vm.report is None and vm.error == "period_invalid"
+
+
+def _sections_vm(lang="en") -> ReportsVM:
+    from tests.support.report_data import sections
+
+    store = MemoryStore()
+    store.save(*sections())
+    service = ReportService(store, clock=lambda: NOW_SECTIONS)
+    vm = ReportsVM(service, Translator(lang), lang, "0102", NOW_SECTIONS.date())
+    vm.choose_period("2026-Q1")
+    vm.compute()
+    return vm
+
+
+def test_the_screen_shows_meetings_attendance_follow_up_and_the_breakdowns_of_the_report():
+    vm = _sections_vm()
+    figures = dict(vm.followup_figures())
+    assert figures["Forums and meetings held"] == "2 of 4"
+    assert (figures["Public attendance"], figures["Public attendance: women"], figures["Officials present"]) == (
+        "50", "28", "3")
+    assert (figures["% resolved by the due date"], figures["Overdue now"]) == ("27.3", "4")
+    assert figures["Households told the outcome"] == "2"
+    shown = {key: dict(rows) for key, _, rows in vm.breakdowns()}
+    assert shown["meetings"] == {"Public forum": "1 of 3", "Working-group meeting": "1 of 1"}
+    assert shown["sources"] == {"Household visit": "9", "Public forum": "1", "Meeting": "1"}
+    assert shown["institutions"] == {"Ministry of Water Resources and Meteorology": "2",
+                                     "Not in the list (named by text)": "1"}
+    assert shown["overdue"]["More than 90 days"] == "1" and shown["overdue"]["31–60 days"] == "2"
+    count, lines = vm.listed()
+    assert count == 2 and any("Escalated" in line for line in lines)
+    assert any("Overdue, raised over 90 days ago" in line and "Ministry of Water Resources" in line for line in lines)
+    assert "Forums and meetings held: 2 of 4" in vm.summary_text()
+
+
+def test_the_breakdowns_read_in_khmer_with_khmer_digits():
+    vm = _sections_vm("km")
+    shown = {key: dict(rows) for key, _, rows in vm.breakdowns()}
+    assert shown["institutions"]["ក្រសួងធនធានទឹក និងឧតុនិយម"] == "២"
+    values = [value for _, value in vm.followup_figures()]
+    assert "៥០" in values and "២ ក្នុងចំណោម ៤" in values  # public attendance; meetings held of planned

@@ -130,7 +130,7 @@ def sign_in(ui: Ui, tr: Translator, lang: str, who) -> None:
 
 def figure(tr: Translator, key: str, value: int) -> str:
     """A key figure's card as read out: its label, then its value."""
-    return re.escape(tr(f"report.fig.{key}")) + r"\s+" + str(value) + r"\b"
+    return re.escape(tr(f"report.fig.{key}")) + r"\s+" + tr.number(value) + r"(?!\w)"
 
 
 @pytest.mark.parametrize("size,lang", [("phone", "km"), ("desktop", "en")])
