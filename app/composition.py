@@ -118,7 +118,7 @@ class AppContext:
         self.meetings = MeetingService(store, actor, on_saved=saved, clock=clock)
         self.review = SyncReview(store, on_saved=saved)
         self.drafts = DraftService(store)
-        self.reports = ReportService(store)
+        self.reports = ReportService(store, clock=clock)
         self.report_actions = ReportActions(account, clock=clock)
         self.status = AppStatus(self.review)
         self.reachability = Reachability(account, interval_s=cfg.probe_s)

@@ -41,7 +41,8 @@ class ReportsScreen(Screen):
         return ft.Container(self.content, padding=12, expand=True)
 
     def _paint(self) -> None:
-        self.content.controls = [self._pickers(), *self._report()]
+        # Room above the pickers for their floating labels, which the scrolling column would clip.
+        self.content.controls = [ft.Container(self._pickers(), padding=ft.Padding.only(top=8)), *self._report()]
 
     def _pickers(self) -> ft.Control:
         tr, vm = self.tr, self.vm

@@ -163,6 +163,11 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
                 shows(ui, "report-export", re.escape(tr("export.made_here" if local
                                                         else "export.made_by_server")))
                 ui.screenshot(f"report-{size}-{lang}-figures")
+                # the follow-up figures and the overdue ones by age: the roads and health concerns (raised on
+                # days 20 and 35, due 30 days later) are 71 and 56 days old on the quarter's last day
+                shows(ui, "report-followup-figures", figure(tr, "overdue", 2))
+                for bucket in ("31-60", "61-90"):
+                    shows(ui, "report-breakdown-overdue", re.escape(tr(f"report.age.{bucket}")) + r"\s+" + tr.number(1))
 
                 # ---- saved as XLSX and PDF, and they open
                 xlsx, pdf = (downloads / f"phum-report-{DISTRICT}-{label}.{ext}" for ext in ("xlsx", "pdf"))
@@ -178,7 +183,7 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
                 body = pdf.read_bytes()
                 assert body.startswith(b"%PDF-") and b"NotoSansKhmer" in body
                 scroll_down(ui, 500)
-                ui.screenshot(f"report-{size}-{lang}-saved")
+                ui.screenshot(f"report-{size}-{lang}-saved")  # the save card and the breakdowns
 
                 # ---- submitted with a note: late, since the server's day is today
                 scroll_down(ui)  # the submit card is the screen's last: bring the note field in first
