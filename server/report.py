@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
@@ -77,6 +78,45 @@ def _queries(dialect: str, area_code: str) -> dict[str, str]:
     }
 
 
+def _bound(sql: str):
+    typed = [bindparam(name, type_=Date) for name in ("start", "end", "today", "age30", "age60", "age90")]
+    return text(sql).bindparams(*(p for p in typed if re.search(f":{p.key}\\b", sql)))
+
+
+# The longest pass (every concern of the period) runs on a second connection beside the others.
+_BESIDE = "concerns"
+
+
+def _fetch(db: Database, sql: dict[str, str], params: dict[str, Any]) -> dict[str, list]:
+    """Every query's rows. On PostgreSQL the concerns pass runs on a second connection beside the others (a
+    national quarter is millions of rows on each side), both in one snapshot (pg_export_snapshot), so the
+    report counts one moment of the database; hashed in memory, not sorted on disk."""
+    if db.engine.dialect.name != "postgresql":
+        with db.session() as s:
+            return {name: s.execute(_bound(q), params).all() for name, q in sql.items()}
+    # The planner over-counts the groups of a national quarter and would sort millions of entries at the
+    # default 4 MB; in memory they are hashed (tens of thousands of groups, a few MB).
+    settings = text("SET LOCAL work_mem = '64MB'")
+    with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as main:
+        main.execute(settings)
+        snapshot = main.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+
+        def beside() -> list:
+            with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as other:
+                other.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                other.execute(settings)
+                found = other.execute(_bound(sql[_BESIDE]), params).all()
+                other.rollback()
+                return found
+
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(beside)
+            out = {name: main.execute(_bound(q), params).all() for name, q in sql.items() if name != _BESIDE}
+            out[_BESIDE] = pending.result()
+        main.rollback()
+    return out
+
+
 def area_for(actor_area: str, wanted: Optional[str]) -> str:
     """The area a caller may report on: theirs when none is asked, else one inside theirs (403 outside)."""
     area = actor_area if wanted is None else wanted.strip()
@@ -99,18 +139,11 @@ def activity(db: Database, area_code: str, period: Period, *, lang: str = "en",
               "limit": min(limit, ESCALATED_LIST_LIMIT), "today": today,
               # Raised on or after this day: at most 30 (60, 90) days old today (records.report.age_bucket).
               **{f"age{n}": today - timedelta(days=n) for n in (30, 60, 90)}}
-    typed = [bindparam(name, type_=Date) for name in ("start", "end", "today", "age30", "age60", "age90")]
     children: dict[str, Tally] = defaultdict(Tally)
     by_month: Counter = Counter()
+    rows = _fetch(db, sql, params)
     with db.session() as s:
-        if db.engine.dialect.name == "postgresql":
-            # The planner over-counts the groups of a national quarter and would sort millions of entries
-            # at the default 4 MB; in memory they are hashed (tens of thousands of groups, a few MB).
-            s.execute(text("SET LOCAL work_mem = '64MB'"))
-            # Compiling these few aggregates (JIT) costs more than it saves at a national quarter's size.
-            s.execute(text("SET LOCAL jit = off"))
-        run = lambda name: s.execute(  # noqa: E731
-            text(sql[name]).bindparams(*(p for p in typed if re.search(f":{p.key}\\b", sql[name]))), params).all()
+        run = rows.__getitem__
         for k, visits, households in run("visits"):
             children[k].visits, children[k].households = visits, households
         for day, n in run("months"):

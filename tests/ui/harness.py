@@ -279,6 +279,17 @@ class Ui:
                 if attempt == 2:
                     raise
 
+    def sign_in(self, who, tr, lang: str) -> None:
+        """On the Settings screen: English first if ``lang`` is "en", then the user's name and password,
+        Sign in, and wait until the screen says who is signed in."""
+        if lang == "en":
+            self.click("lang-en")
+            self.text(tr("settings.sign_in_title"))
+        self.type("username", who.username)
+        self.type("password", who.password)
+        self.click("sign-in")
+        self.wait("signed-in-as")
+
     def go(self, route: str, ready: str) -> None:
         """Navigate inside the app (a new address in the same session) and wait for a test id."""
         self.page.evaluate("route => { history.pushState(null, '', route); "

@@ -9,10 +9,8 @@ the brief, copied to the clipboard. Phone size in Khmer and desktop size in Engl
 """
 from __future__ import annotations
 
-import json
 import re
 import time
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -28,15 +26,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
 VILLAGE = "01020101"  # Ou Thum, in the demo supervisor's district 0102
 
-
-def push(server, records) -> None:
-    token = server.login(server.supervisor, "office-desk")
-    body = json.dumps({"device_id": "office-desk", "records": [
-        {"type": r.kind, "id": r.id, "rev": r.rev, "base_rev": None, "data": r.wire()} for r in records]}).encode()
-    request = urllib.request.Request(server.api_url + "/sync/push", data=body, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        assert {r["status"] for r in json.load(answer)["results"]} == {"accepted"}
 
 
 def click_until(ui: Ui, identifier: str, appears: str, attempts: int = 3) -> None:
@@ -93,7 +82,7 @@ def test_refer_pass_the_due_date_resolve_tell_escalate_and_share_the_brief(brows
                                            (ConcernCategory.roads, "ផ្លូវលំភក់ពេលភ្លៀង")))
     with live_server() as server, running_app(server.base_url, tmp_path / "device", env={
             "PHUM_AUTOSYNC": "0", "PHUM_CLOCK_FILE": str(clock)}) as app:
-        push(server, [h, v, water, roads])
+        server.push(server.supervisor, "office-desk", [h, v, water, roads])
         ui = Ui.open(browser, app.url + "/settings", size=size)
         try:
             if lang == "en":

@@ -92,15 +92,6 @@ def quarter_days(today: date) -> list[date]:
     return [today, min(today + timedelta(days=7), last), min(today + timedelta(days=14), last)]
 
 
-def sign_in(ui: Ui, tr: Translator, lang: str, who) -> None:
-    if lang == "en":
-        ui.click("lang-en")
-        ui.text(tr("settings.sign_in_title"))
-    ui.type("username", who.username)
-    ui.type("password", who.password)
-    ui.click("sign-in")
-    ui.wait("signed-in-as")
-
 
 def sync_now(ui: Ui, tr: Translator) -> None:
     ui.go("/sync", "sync-now")
@@ -137,7 +128,7 @@ def test_a_quarter_of_meetings_and_a_forum_reach_the_district(browser, tmp_path,
         with running_app(server.base_url, tmp_path / "phone", env={"PHUM_AUTOSYNC": "0"}) as app:
             ui = Ui.open(browser, app.url + "/settings", size=size)
             try:
-                sign_in(ui, tr, lang, server.official)
+                ui.sign_in(server.official, tr, lang)
                 sync_now(ui, tr)  # brings the household the forum will link a concern to
 
                 # ---- a quarter of three commune meetings; the forum invites three officials
@@ -222,7 +213,7 @@ def test_a_quarter_of_meetings_and_a_forum_reach_the_district(browser, tmp_path,
         with running_app(server.base_url, tmp_path / "desk", env={"PHUM_AUTOSYNC": "0"}) as app:
             ui = Ui.open(browser, app.url + "/settings", size="desktop")
             try:
-                sign_in(ui, tr, lang, server.supervisor)
+                ui.sign_in(server.supervisor, tr, lang)
                 sync_now(ui, tr)
                 ui.go("/meetings", "quarter-title")
                 shows(ui, "count-held", tr.number(1))

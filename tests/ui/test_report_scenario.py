@@ -10,10 +10,8 @@ submission with its note and the compiled totals. Phone size in Khmer, desktop s
 """
 from __future__ import annotations
 
-import json
 import re
 import time
-import urllib.request
 from datetime import date, datetime, time as day_time, timedelta, timezone
 
 import pytest
@@ -65,15 +63,6 @@ def quarter_records(start: date) -> list:
     return [*hs, *vs, *concerns]
 
 
-def push(server, who, records) -> None:
-    token = server.login(who, "official-phone")
-    body = json.dumps({"device_id": "official-phone", "records": [
-        {"type": r.kind, "id": r.id, "rev": r.rev, "base_rev": None, "data": r.wire()} for r in records]}).encode()
-    request = urllib.request.Request(server.api_url + "/sync/push", data=body, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        assert {r["status"] for r in json.load(answer)["results"]} == {"accepted"}
-
 
 def shows(ui: Ui, identifier: str, pattern: str, timeout: float = 30) -> str:
     """The node says something matching ``pattern`` to a screen reader, within ``timeout`` s."""
@@ -118,15 +107,6 @@ def type_note(ui: Ui, text: str) -> None:
             time.sleep(0.6)
 
 
-def sign_in(ui: Ui, tr: Translator, lang: str, who) -> None:
-    if lang == "en":
-        ui.click("lang-en")
-        ui.text(tr("settings.sign_in_title"))
-    ui.type("username", who.username)
-    ui.type("password", who.password)
-    ui.click("sign-in")
-    ui.wait("signed-in-as")
-
 
 def figure(tr: Translator, key: str, value: int) -> str:
     """A key figure's card as read out: its label, then its value."""
@@ -145,11 +125,11 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
            "PHUM_LOCAL_REPORT_FILES": "1" if local else "0"}
     with live_server() as server:
         admin = server.create_user("national-admin", "national-admin-pw", "admin", "", "National Admin")
-        push(server, server.official, quarter_records(start))
+        server.push(server.official, "official-phone", quarter_records(start))
         with running_app(server.base_url, tmp_path / "desk", env=env) as app:
             ui = Ui.open(browser, app.url + "/settings", size=size)
             try:
-                sign_in(ui, tr, lang, server.supervisor)
+                ui.sign_in(server.supervisor, tr, lang)
                 ui.go("/sync", "sync-now")
                 ui.click("sync-now")
                 expect(ui.tid("sync-result")).to_contain_text(tr.number(10), timeout=30_000)  # 3 + 4 + 3 pulled
@@ -201,7 +181,7 @@ def test_the_district_saves_and_submits_the_quarters_report_and_the_admin_sees_i
         with running_app(server.base_url, tmp_path / "national", env=env) as app:
             ui = Ui.open(browser, app.url + "/settings", size=size)
             try:
-                sign_in(ui, tr, lang, admin)
+                ui.sign_in(admin, tr, lang)
                 ui.go("/reports", "report-figures")
                 tap_until_shows(ui, "report-load-submissions", "report-rate",
                                 re.escape(tr("submission.rate", submitted=0, expected=25, rate=tr.number(0.0),

@@ -51,15 +51,6 @@ def seed_device(data_dir: Path):
     return h, v, c
 
 
-def sign_in(ui: Ui, tr: Translator, lang: str, who) -> None:
-    if lang == "en":
-        ui.click("lang-en")
-        ui.text(tr("settings.sign_in_title"))
-    ui.type("username", who.username)
-    ui.type("password", who.password)
-    ui.click("sign-in")
-    ui.wait("signed-in-as")
-
 
 def focused_test_id(ui: Ui) -> str:
     """The test id of the field that has the keyboard focus ("" when none of ours has it)."""
@@ -102,7 +93,7 @@ def test_typed_notes_survive_sync_banner_and_layout_switch_and_leaving_asks(brow
                                               env={"PHUM_SYNC_POLL_S": "1"}) as app:
         ui = Ui.open(browser, app.url + "/settings", size=size)
         try:
-            sign_in(ui, tr, lang, server.official)
+            ui.sign_in(server.official, tr, lang)
 
             # ---- a new visit: the first field has the focus; Enter moves on, never away
             ui.go(f"/households/{h.id}/visit", "visit-notes")
@@ -197,7 +188,7 @@ def test_300_khmer_characters_typed_through_sync_pull_and_banner_are_saved_exact
                                               env={"PHUM_SYNC_POLL_S": "1"}) as app:
         ui = Ui.open(browser, app.url + "/settings", size=size)
         try:
-            sign_in(ui, tr, lang, server.supervisor)
+            ui.sign_in(server.supervisor, tr, lang)
             supervisor = server.login(server.supervisor)
             deadline = time.monotonic() + 60
             while not server_records(server, supervisor)["concern"]:  # auto-sync sent the seeded family
