@@ -5,6 +5,9 @@ records, the server with SQL GROUP BY); this module parses periods, classifies a
 turns tallies into the report: rates only where n >= 5, median and p90 days from a histogram.
 docs/report.md defines every figure in words. Overdue, due dates, age and "the household was told"
 are the follow-up rules' (records/followup.py), read here over stored fields.
+
+(Over 300 lines on purpose: the report's one definition, periods, tallies and the assembled shape,
+stays in one module that the device, the server and their equality tests all read.)
 """
 from __future__ import annotations
 
