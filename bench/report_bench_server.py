@@ -188,8 +188,8 @@ def sqlite_bench(n: int) -> dict:
           f"{filled:.0f} s, {path.stat().st_size / 1e6:.0f} MB); 2026-Q1 report: province {province_s * 1000:.0f} ms "
           f"({report['figures']['concerns']} concerns in the quarter), commune {commune} {commune_s * 1000:.0f} ms")
     db.dispose()
-    return {"province_report_ms": round(province_s * 1000, 1), "commune_report_ms": round(commune_s * 1000, 1),
-            "province_households": n}
+    return {"sqlite_province_report_ms": round(province_s * 1000, 1),
+            "sqlite_commune_report_ms": round(commune_s * 1000, 1), "sqlite_province_households": n}
 
 
 _INSERT = """INSERT INTO records (id, type, village_code, province_code, district_code, commune_code, household_id,
@@ -306,6 +306,7 @@ def national_bench(n: int) -> dict:
         db.dispose()
         return {"national_report_s": round(national_s, 2), "national_households": n,
                 "national_report_s_at_4m_extrapolated": round(national_s * scale, 1) if scale > 1 else None,
-                "province_report_ms_postgres": round(province_s * 1000, 1)}
+                # The issue's province target is PostgreSQL's: this is province_report_ms.
+                "province_report_ms": round(province_s * 1000, 1)}
     finally:
         cluster_cm.__exit__(None, None, None)
