@@ -279,6 +279,19 @@ class Ui:
                 if attempt == 2:
                     raise
 
+    def type_and_read_back(self, identifier: str, text: str) -> None:
+        """Type, then focus the field again and read it: for a multiline field low on a long form, where
+        Flutter may move its editing element while the form scrolls and leave the keys in one it no
+        longer reads (the DOM said the text was there; the field, focused again, said it was not)."""
+        for attempt in range(3):
+            self.type(identifier, text, clear=attempt > 0)
+            try:
+                expect(self.value_of(identifier)).to_have_value(text, timeout=2000)
+                return
+            except AssertionError:
+                if attempt == 2:
+                    raise
+
     def sign_in(self, who, tr, lang: str) -> None:
         """On the Settings screen: English first if ``lang`` is "en", then the user's name and password,
         Sign in, and wait until the screen says who is signed in."""

@@ -57,7 +57,7 @@ def type_after_scroll(ui: Ui, identifier: str, text: str) -> None:
     first tap can land where the field was; tap again once it has settled."""
     for attempt in range(3):
         try:
-            ui.type(identifier, text)
+            ui.type_and_read_back(identifier, text)
             return
         except AssertionError:
             if attempt == 2:
@@ -139,8 +139,7 @@ def test_refer_pass_the_due_date_resolve_tell_escalate_and_share_the_brief(brows
             ui.go("/concerns", "concerns-view-escalated")
             click_until(ui, "concerns-view-escalated", "brief-text")
             expect(ui.value_of("brief-text")).to_have_value(re.compile(re.escape(ESCALATION.ask)))
-            ui.click("copy-brief")
-            ui.text(tr("followup.brief_copied"))
+            ui.click_until_shown("copy-brief", tr("followup.brief_copied"))  # a tap a redraw took: again
             ui.screenshot(f"followup-{size}-{lang}-brief")
             app.assert_clean()
         finally:
