@@ -50,15 +50,12 @@ def sections(report: dict[str, Any], lang: str) -> Iterator[tuple[str, list[list
         *[[_label(cat, f"meeting_kind.{k}"), m["planned"], m["held"]] for k, m in meetings.items()],
         [_label(cat, "report.total"), sum(m["planned"] for m in meetings.values()),
          sum(m["held"] for m in meetings.values())]]
-    yield _label(cat, "report.section.categories"), [
-        [_label(cat, "report.col.category"), _label(cat, "report.col.count")],
-        *[[_label(cat, f"category.{k}"), n] for k, n in report["by_category"].items()]]
-    yield _label(cat, "report.section.priorities"), [
-        [_label(cat, "report.col.priority"), _label(cat, "report.col.count")],
-        *[[_label(cat, f"priority.{k}"), n] for k, n in report["by_priority"].items()]]
-    yield _label(cat, "report.section.sources"), [
-        [_label(cat, "report.col.source"), _label(cat, "report.col.count")],
-        *[[_label(cat, f"concern_source.{k}"), n] for k, n in report.get("by_source", {}).items()]]
+    for section, column, prefix, counts in (("categories", "category", "category", report["by_category"]),
+                                            ("priorities", "priority", "priority", report["by_priority"]),
+                                            ("sources", "source", "concern_source", report.get("by_source", {}))):
+        yield _label(cat, f"report.section.{section}"), [
+            [_label(cat, f"report.col.{column}"), _label(cat, "report.col.count")],
+            *[[_label(cat, f"{prefix}.{k}"), n] for k, n in counts.items()]]
     yield _label(cat, "report.section.institutions"), [
         [_label(cat, "report.col.institution"), _label(cat, "report.col.count")],
         *[[e["name"], e["count"]] for e in report.get("referred_by_institution", [])]]
