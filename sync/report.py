@@ -91,6 +91,15 @@ class SyncReport:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def changed_device(self) -> bool:
+        """True when this sync changed what the device holds or shows of its records: a record
+        sent (its mark), refused, in conflict or edited meanwhile, a change pulled, a store healed,
+        a new gazetteer or reference list. A sync that found nothing to do changed nothing."""
+        return bool(self.accepted or self.duplicates or self.rejected or self.conflicts or self.requeued
+                    or self.pulled or self.healed or self.resent_after_repair or self.gazetteer_version
+                    or self.reference_versions)
+
     def count_push(self, record_type: str, record_id: str, outcome: Outcome, *, code: str = "", reason: str = "",
                    field: str = "") -> None:
         """Count one push answer as the rules read it."""

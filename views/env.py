@@ -108,11 +108,15 @@ class Screen(ABC):
     _status_seen: Optional[tuple] = None
 
     def sync_settled(self, *extra: Any) -> bool:
-        """True once for each sync that ended (or change of ``extra``) since the screen last
-        looked; never while a sync runs, so a screen repaints once with what the sync brought."""
+        """True once for each sync that ended having changed the device's records (or a change of
+        ``extra``) since the screen last looked; never while a sync runs, so a screen repaints once
+        with what the syncs brought, and not at all for one that brought nothing: auto-sync runs
+        often, and a repaint for nothing moves the form the official is typing into."""
         status = self.env.deps.status
-        seen = (status.running, id(status.last_report), *extra)
-        settled = seen != self._status_seen and not status.running
+        if status.running:
+            return False
+        seen = (status.changed_syncs, *extra)
+        settled = seen != self._status_seen
         self._status_seen = seen
         return settled
 

@@ -26,6 +26,7 @@ class AppStatus:
         self.counts: OutboxCounts = review.counts()
         self._stored_success: Optional[datetime] = review.last_success()  # before AutoSync has read it
         self._listeners: list[Listener] = []
+        self._changed_syncs = 0
         self._lock = threading.Lock()
 
     @property
@@ -48,6 +49,12 @@ class AppStatus:
     @property
     def last_report(self) -> Optional[SyncReport]:
         return self.sync.last_report
+
+    @property
+    def changed_syncs(self) -> int:
+        """How many syncs so far changed the device's records (SyncReport.changed_device): a screen
+        showing records repaints when this moves, not for every sync that ran."""
+        return self._changed_syncs
 
     @property
     def last_success_at(self) -> Optional[datetime]:
@@ -90,6 +97,9 @@ class AppStatus:
 
     def apply_sync_status(self, status: SyncStatus) -> None:
         """AutoSync's view of things (called on the event loop on every change it makes)."""
+        report = status.last_report
+        if report is not None and report is not self.sync.last_report and report.changed_device:
+            self._changed_syncs += 1
         self.sync = status
         # AutoSync counts only when its loop looks; with nothing counted yet, ours stays right.
         self.counts = status.counts if (status.counts.pending or status.counts.rejected) else self.review.counts()

@@ -19,12 +19,12 @@ from tests.support.records import sok_dara, visit_with_concerns
 NOTE = "Called the commune chief; he will call back"
 
 
-def sync_finished(ctx, s) -> None:
-    """A sync ran and ended, as AutoSync publishes it."""
+def sync_finished(ctx, s, *, pulled: int = 1) -> None:
+    """A sync ran and ended, as AutoSync publishes it, having pulled ``pulled`` changes."""
     ctx.status.apply_sync_status(SyncStatus(online=True, running=True))
     s.runner.settle()
-    ctx.status.apply_sync_status(SyncStatus(online=True, running=False,
-                                            last_report=SyncReport(started_at=datetime.now(timezone.utc))))
+    ctx.status.apply_sync_status(SyncStatus(online=True, running=False, last_report=SyncReport(
+        started_at=datetime.now(timezone.utc), pulled=pulled)))
     s.runner.settle()
 
 
@@ -53,6 +53,28 @@ def test_a_sync_that_moves_the_open_concern_keeps_the_note_field_and_every_key_t
     assert moved.status == ConcernStatus.referred and moved.referred_to == "PDRD"
     assert moved.history[-1].note == NOTE and [e.to_status for e in moved.history][-2:] == [
         ConcernStatus.in_progress, ConcernStatus.referred]
+
+
+def test_a_sync_that_brought_nothing_leaves_the_open_concern_as_painted(ctx, store):
+    """Auto-sync runs every minute or so: one that sent and pulled nothing repaints nothing (a
+    repaint moves the fields the official is typing into); the next one that pulls a change does."""
+    h = sok_dara()
+    visit, concerns = visit_with_concerns(h, 1)
+    c = synced(concerns[0])
+    store.save(h, visit, c)
+    with app_session(ctx, route=f"/concerns/{c.id}", width=1280) as s:
+        s.click("status-to-referred")
+        s.select("status-institution", "other")
+        s.type("status-referred-to", "Provincial Department of Water Resources")
+        painted = s.get("concern-status")  # painted again, it is a new control
+        sync_finished(ctx, s, pulled=0)
+        assert s.get("concern-status") is painted
+        assert s.get("status-referred-to").value == "Provincial Department of Water Resources"
+        pull(store, c.change_status(ConcernStatus.in_progress, by="District office", note="Team sent"))
+        sync_finished(ctx, s, pulled=1)
+        assert s.get("concern-status") is not painted
+        assert Translator("km")("status.in_progress") in s.texts()
+        assert s.get("status-referred-to").value == "Provincial Department of Water Resources"
 
 
 def test_the_offline_banner_coming_and_going_never_moves_the_form(ctx, store):
