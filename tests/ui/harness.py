@@ -239,17 +239,24 @@ class Ui:
         return self.wait(identifier).locator("input, textarea").first
 
     def value_of(self, identifier: str) -> Locator:
-        """The text field's input, focused (Flutter fills the DOM input only while it has focus)."""
+        """The text field's input, focused (Flutter fills the DOM input only while it has focus).
+
+        Flutter scrolls a field low on a long form into view a frame after the page asks, so the
+        tap waits until the field stops moving; and a tap that landed where another field now is
+        gives Flutter's focus to that one a moment later: the focus must still be here after it.
+        """
         for attempt in range(4):
             box = self.field(identifier)
             try:
                 box.scroll_into_view_if_needed(timeout=5000)
+                self._stopped_moving(box)
                 box.click(timeout=5000)
                 expect(box).to_be_focused(timeout=3000 if attempt < 3 else 10_000)
+                time.sleep(0.3)  # Flutter takes the tap a frame or two after the DOM focus moved
+                expect(box).to_be_focused(timeout=500)
                 return box
             except AssertionError:
-                # the tap reached a node a redraw replaced, or where a field low on a long form
-                # was before Flutter scrolled it in (a frame after the page asks): tap again
+                # the tap reached a node a redraw replaced, or another field: tap again
                 if attempt == 3:
                     raise
                 time.sleep(0.6)
@@ -259,21 +266,32 @@ class Ui:
                 time.sleep(0.3)
         return box
 
+    @staticmethod
+    def _stopped_moving(box: Locator, *, limit_s: float = 3.0) -> None:
+        """Wait until the node is where it was 0.1 s ago (a scroll in progress has settled)."""
+        deadline, where = time.monotonic() + limit_s, box.bounding_box()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = box.bounding_box()
+            if now == where:
+                return
+            where = now
+
     def type(self, identifier: str, text: str, *, clear: bool = False) -> None:
         """click, then real key presses (``fill()`` loses the value in Flutter's text fields).
 
         A key pressed while the previous field's update is still landing can be lost: check
         the value and type again when it differs.
         """
-        box = self.value_of(identifier)
         for attempt in range(3):
+            box = self.value_of(identifier)  # again on a retry: the focus may have gone elsewhere
             if clear or attempt:
                 self.page.keyboard.press("Control+A")
                 self.page.keyboard.press("Delete")
-            time.sleep(0.15)
             self.page.keyboard.type(text, delay=20)
             try:
                 expect(box).to_have_value(text, timeout=3000)
+                expect(box).to_be_focused(timeout=500)  # the keys went to this field, not one Flutter moved to
                 return
             except AssertionError:
                 if attempt == 2:
