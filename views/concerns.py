@@ -39,6 +39,7 @@ class StatusFormView:
                                    identifier="change-status")]),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), identifier="status-form")
         self._moves: Optional[tuple] = None
+        self._painted = False
         self._shape: Optional[tuple] = None
         screen.focus.reset()
         screen.focus.track("note", self.note)
@@ -50,8 +51,10 @@ class StatusFormView:
             self.chips.content = choice_chips(tr, "status", list(moves[0]), form.to, self.screen._pick_status,
                                               prefix="status-to")
             self._moves = moves
-        if (inner(self.note).value or "") != form.note:  # set by the form (saved: cleared), not typed
+        if form.show_note or not self._painted:  # a form opened or cleared, or this view new
             inner(self.note).value = form.note
+            form.show_note = False
+            self._painted = True
         # Referral and escalation fields are built again only when their shape changes (a move, an
         # institution picked, a refusal), never for a sync's repaint: their text and focus stay.
         shape = (form.needs_institution, form.needs_other_name, form.needs_summary, form.institution_id,
@@ -349,6 +352,7 @@ class ConcernsScreen(Screen):
     def discard(self) -> None:
         if self.vm.change is not None:
             self.vm.change.note = ""
+            self.vm.change.show_note = True
             self.vm.change.escalation = {part: "" for part in self.vm.change.escalation}
 
     def _change(self, e=None) -> None:

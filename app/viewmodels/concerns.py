@@ -41,6 +41,10 @@ class StatusChangeForm:
         # An escalation: the level and the summary for the level above (records.models.Escalation).
         self.escalation: dict[str, str] = {name: "" for name in ESCALATION_FIELDS}
         self.errors: dict[str, str] = {}
+        # The note field must be set to ``note`` (a form just opened, or cleared by a save). A form
+        # that keeps what was typed leaves the field alone: the field is ahead of ``note`` while
+        # key events are still on their way, and setting it would throw those keys away.
+        self.show_note = True
 
     @property
     def needs_institution(self) -> bool:
@@ -82,8 +86,10 @@ class StatusChangeForm:
             self.institution_id = earlier.institution_id
         self.expected_text = earlier.expected_text
         self.escalation = dict(earlier.escalation)
+        self.show_note = earlier.show_note
         if earlier.to in {s.value for s in self.choices}:
             self.to = earlier.to
+            self.errors = dict(earlier.errors)  # what the official was told stays until they act
         return self
 
 
