@@ -14,12 +14,17 @@ class ForumConcernsScreen(Screen):
     title_key = "meeting.forum_title"
     tab = "meetings"
 
+    keeps_draft = True  # the concern being written down stays through a width or language change
+
     def __init__(self, env: Env, meeting_id: str):
         super().__init__(env)
         self.vm = ForumConcernsVM(env.deps.meetings, env.deps.households, meeting_id)
         self.form = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.added = ft.Column(spacing=2)
         self.matches = ft.Column(spacing=0)
+
+    def has_unsaved(self) -> bool:
+        return self.vm.has_typed
 
     def body(self) -> ft.Control:
         if self.vm.meeting is None:

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import flet as ft
 
@@ -22,12 +22,14 @@ from views.widgets import card, chip, field, icon_button, inner, labelled, muted
 class MeetingDetailScreen(Screen):
     title_key = "meeting.detail_title"
     tab = "meetings"
+    keeps_draft = True  # minutes, a decision or an invitee being typed stay through a width or language change
 
     def __init__(self, env: Env, meeting_id: str):
         super().__init__(env)
         self.vm = MeetingDetailVM(env.deps.meetings, meeting_id, user_area=home_area(env))
         self.content = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.invitee = {"name": "", "position": "", "institution": "", "invitee_kind": "responsible_official"}
+        self.invitee_form: Optional[ft.Control] = None
         self.decision = {"text": "", "owner_name": "", "owner_institution": "", "due": ""}
         self.counts: dict[str, ft.Text] = {}  # the public counters, kept across repaints
         self.ticks: dict[str, dict[str, ft.Control]] = {}  # invitation id -> its answer chips and "came" box
@@ -37,6 +39,21 @@ class MeetingDetailScreen(Screen):
     @property
     def title(self) -> str:
         return self.vm.meeting.title if self.vm.meeting else self.tr("meeting.detail_title")
+
+    def relayout(self, env: Env) -> None:
+        super().relayout(env)
+        self._stage, self.counts, self.invitee_form = (), {}, None  # built again, in the new layout or language
+
+    def has_unsaved(self) -> bool:
+        vm, m = self.vm, self.vm.meeting
+        typed_minutes = vm.minutes_editable and m is not None and (vm.minutes or "") != (m.minutes or "")
+        return typed_minutes or any(str(v).strip() for k, v in self.decision.items()) or any(
+            self.invitee[k].strip() for k in ("name", "position", "institution"))
+
+    def discard(self) -> None:
+        self.vm.reload()
+        self.decision.update(text="", owner_name="", owner_institution="", due="")
+        self.invitee.update(name="", position="", institution="")
 
     def body(self) -> ft.Control:
         names = ("header", "errors", "invitations", "attendance", "minutes", "decisions", "concerns")
@@ -164,7 +181,9 @@ class MeetingDetailScreen(Screen):
                 items.append(ft.Row([tid(f"invite-again-{n}", ft.ActionChip(
                     label=ft.Text(p.name), on_click=lambda e, p=p: self._do(lambda: vm.invite_again([p]))))
                     for n, p in enumerate(before)], wrap=True, spacing=4))
-            items.append(invitee_fields(tr, self.invitee, self._invite, prefix="invitee"))
+            if self.invitee_form is None:  # built once: a sync's repaint keeps its text, focus and keys in flight
+                self.invitee_form = invitee_fields(tr, self.invitee, self._invite, prefix="invitee")
+            items.append(self.invitee_form)
         return card(ft.Column(items, spacing=8), identifier="meeting-invitations")
 
     def _attendance(self, m: Meeting) -> ft.Control:
@@ -330,8 +349,13 @@ class MeetingDetailScreen(Screen):
         values = dict(self.invitee)
         if not values["name"].strip():
             return
-        self.invitee.update(name="", position="", institution="")
-        self._do(lambda: self.vm.invite(**values))
+        if self.vm.invite(**values):
+            self.env.saved()
+            self.invitee.update(name="", position="", institution="")
+            for control in self.invitee_form.controls[:3] if self.invitee_form is not None else ():
+                inner(control).value = ""  # name, position, institution: cleared for the next one
+        self._paint()  # refused: what was typed stays in the fields, the reason above them
+        self.env.page.update()
 
     def _save_minutes(self, e=None) -> None:
         if self.vm.save_minutes():

@@ -150,6 +150,11 @@ class PlanMeetingScreen(Screen):
         self.form = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.invitee = {"name": "", "position": "", "institution": "", "invitee_kind": "responsible_official"}
 
+    keeps_draft = True  # what is typed stays through a width or language change (the form is painted from the vm)
+
+    def has_unsaved(self) -> bool:
+        return self.vm.has_typed or any(self.invitee[k].strip() for k in ("name", "position", "institution"))
+
     def body(self) -> ft.Control:
         self._paint()
         return ft.Container(ft.Column([self.form], scroll=ft.ScrollMode.AUTO, expand=True,

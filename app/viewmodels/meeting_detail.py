@@ -199,6 +199,11 @@ class ForumConcernsVM:
         self.added: list[Concern] = meetings.concerns_of(meeting_id) if self.meeting else []
         self.matches: list[HouseholdRow] = []
 
+    @property
+    def has_typed(self) -> bool:
+        """A concern being written down and not added yet."""
+        return bool(self.draft.description.strip() or self.draft.raised_by.strip())
+
     def set(self, name: str, value: Any) -> None:
         setattr(self.draft, name, value)
         self.errors.pop(name, None)

@@ -134,6 +134,16 @@ class PlanMeetingVM:
             self.load()
         else:
             self.offer_last_invitees()
+        self._as_opened = self._typed()
+
+    def _typed(self) -> tuple:
+        return (self.kind, self.title, self.area.code, self.day, self.at, self.place, self.agenda,
+                frozenset(self.chosen), len(self.new_invitees))
+
+    @property
+    def has_typed(self) -> bool:
+        """Something was typed or chosen since the form opened, and not saved."""
+        return self.saved is None and self._typed() != self._as_opened
 
     @property
     def found(self) -> bool:

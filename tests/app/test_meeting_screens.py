@@ -195,3 +195,76 @@ def test_a_planned_meeting_is_edited_from_its_detail(ctx, store, forum):
         s.click("save-meeting")
         assert s.route == f"/meetings/{forum.id}" and store.meetings.get(forum.id).place == "វត្តភូមិ"
         assert len(store.meetings.get(forum.id).invitations) == 2
+
+
+def test_a_held_meeting_crossing_the_phone_desktop_width_still_shows_who_came_the_minutes_and_decisions(
+        ctx, store, forum):
+    store.save(forum.mark_held(date.today()))
+    with app_session(ctx, route=f"/meetings/{forum.id}", width=390) as s:
+        s.type("minutes", "ប្រជុំបានល្អ")
+        s.resize(1280, 800)
+        for shown in ("meeting-attendance", "minutes", "decision-text", "invitee-name"):
+            assert shown in s.ids(), shown
+        assert s.get("minutes").value == "ប្រជុំបានល្អ"
+        s.resize(390, 844)
+        assert "meeting-attendance" in s.ids() and s.get("minutes").value == "ប្រជុំបានល្អ"
+
+
+def test_an_invitee_being_typed_stays_through_a_sync_and_a_refused_one_keeps_the_text(ctx, store, forum):
+    from tests.app.test_form_repaints import sync_finished
+
+    with app_session(ctx, route=f"/meetings/{forum.id}", width=1280) as s:
+        s.type("invitee-name", "Keo Sophal")
+        name = s.get("invitee-name")
+        store.save(store.meetings.get(forum.id).edited(place="Pagoda hall"))  # as a pull saves it
+        sync_finished(ctx, s, pulled=1)
+        assert s.get("invitee-name") is name and name.value == "Keo Sophal"  # the same field, as typed
+        s.type("invitee-position", "x" * 300)  # longer than a name may be: refused
+        s.click("invitee-add")
+        assert s.get("invitee-name").value == "Keo Sophal" and s.get("invitee-position").value == "x" * 300
+        assert len(store.meetings.get(forum.id).invitations) == 2
+        s.type("invitee-position", "Commune chief")
+        s.click("invitee-add")
+        assert [i.name for i in store.meetings.get(forum.id).invitations][-1] == "Keo Sophal"
+        assert s.get("invitee-name").value == "" and s.get("invitee-position").value == ""
+
+
+def test_a_meeting_being_planned_stays_through_a_width_change_and_leaving_it_asks(ctx, store):
+    with app_session(ctx, route="/meetings/new", width=390) as s:
+        s.type("meeting-title", "វេទិកាសាធារណៈ ឃុំអូរធំ")
+        s.type("plan-invitee-name", "Keo Sophal")
+        s.resize(1280, 800)
+        assert s.get("meeting-title").value == "វេទិកាសាធារណៈ ឃុំអូរធំ"
+        assert s.get("plan-invitee-name").value == "Keo Sophal"
+        s.click("back")
+        assert s.route == "/meetings/new" and "leave-keep" in s.ids()
+        s.click("leave-keep")
+        assert s.get("meeting-title").value == "វេទិកាសាធារណៈ ឃុំអូរធំ"
+
+
+def test_a_concern_from_the_floor_being_written_stays_through_a_width_change_and_leaving_it_asks(
+        ctx, store, forum):
+    held = forum.mark_held(date.today())
+    store.save(held)
+    with app_session(ctx, route=f"/meetings/{held.id}/concerns", width=390) as s:
+        s.type("forum-description", "ផ្លូវទៅសាលារៀនខូច")
+        s.resize(1280, 800)
+        assert s.get("forum-description").value == "ផ្លូវទៅសាលារៀនខូច"
+        s.click("back")
+        assert "leave-keep" in s.ids()
+        s.click("leave-discard")
+        assert s.route != f"/meetings/{held.id}/concerns"
+    assert ctx.meetings.concerns_of(held.id) == []
+
+
+def test_minutes_being_typed_ask_before_leaving_the_meeting(ctx, store, forum):
+    store.save(forum.mark_held(date.today()))
+    with app_session(ctx, route=f"/meetings/{forum.id}", width=1280) as s:
+        s.type("minutes", "ប្រជុំបានល្អ")
+        s.click("back")
+        assert "leave-keep" in s.ids()
+        s.click("leave-keep")
+        s.click("save-minutes")
+        s.click("back")
+        assert s.route == "/meetings"  # saved: leaves without a question
+    assert store.meetings.get(forum.id).minutes == "ប្រជុំបានល្អ"
