@@ -38,6 +38,7 @@ class FormFocus:
         self.carets: dict[str, ft.TextSelection] = {}
         self._moves = 0  # focus events seen: tells whether Flutter's Tab stayed inside the form
         self._blurred_at = 0.0
+        self._tabs = 0  # Tab presses seen: only the latest one's check may move the focus
 
     def reset(self) -> None:
         """The form's controls are about to be built again (the names and what had focus stay)."""
@@ -136,10 +137,12 @@ class FormFocus:
         if self.current is None or not (self.inside or just_left):
             return
         origin, moves = self.current, self._moves
+        self._tabs += 1
+        tabs = self._tabs
 
         async def settle() -> None:
             await asyncio.sleep(TAB_SETTLE_S)
-            if self._moves == moves:
+            if self._moves == moves and self._tabs == tabs:  # a later Tab has its own check
                 self.focus(self.next_after(origin, -1 if shift else 1))
 
         try:

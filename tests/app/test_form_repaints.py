@@ -28,12 +28,18 @@ def sync_finished(ctx, s, *, pulled: int = 1) -> None:
     s.runner.settle()
 
 
-@pytest.mark.parametrize("width", [390, 1280])
-def test_a_sync_that_moves_the_open_concern_keeps_the_note_field_and_every_key_typed(ctx, store, width):
+def synced_concern(store):
+    """A household's concern the server already has, on the device."""
     h = sok_dara()
     visit, concerns = visit_with_concerns(h, 1)
     c = synced(concerns[0])
     store.save(h, visit, c)
+    return c
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_sync_that_moves_the_open_concern_keeps_the_note_field_and_every_key_typed(ctx, store, width):
+    c = synced_concern(store)
     km = Translator("km")
     with app_session(ctx, route=f"/concerns/{c.id}", width=width) as s:
         s.click("status-to-referred")
@@ -58,10 +64,7 @@ def test_a_sync_that_moves_the_open_concern_keeps_the_note_field_and_every_key_t
 def test_a_sync_that_brought_nothing_leaves_the_open_concern_as_painted(ctx, store):
     """Auto-sync runs every minute or so: one that sent and pulled nothing repaints nothing (a
     repaint moves the fields the official is typing into); the next one that pulls a change does."""
-    h = sok_dara()
-    visit, concerns = visit_with_concerns(h, 1)
-    c = synced(concerns[0])
-    store.save(h, visit, c)
+    c = synced_concern(store)
     with app_session(ctx, route=f"/concerns/{c.id}", width=1280) as s:
         s.click("status-to-referred")
         s.select("status-institution", "other")
@@ -81,10 +84,7 @@ def test_keys_still_on_their_way_when_a_pull_repaints_the_concern_are_kept(ctx, 
     """The browser sends each key's text before its change event; when the loop is busy, a pull's
     repaint can run between the two. It must not set the note back to the text of the last event
     handled (that threw the keys typed meanwhile away: 27 Khmer letters in a browser test)."""
-    h = sok_dara()
-    visit, concerns = visit_with_concerns(h, 1)
-    c = synced(concerns[0])
-    store.save(h, visit, c)
+    c = synced_concern(store)
     with app_session(ctx, route=f"/concerns/{c.id}", width=390) as s:
         s.click("status-to-in_progress")
         s.type("status-note", NOTE[:20])

@@ -62,10 +62,16 @@ def focused_test_id(ui: Ui) -> str:
 
 
 def expect_focus(ui: Ui, identifier: str, timeout: float = 5) -> None:
+    """The focus reaches ``identifier`` and stays there past the form's own Tab check (0.25 s)."""
     deadline = time.monotonic() + timeout
-    while (now := focused_test_id(ui)) != identifier and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert now == identifier, f"focus is on {now!r}, not on {identifier!r}"
+    while True:
+        while (now := focused_test_id(ui)) != identifier and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert now == identifier, f"focus is on {now!r}, not on {identifier!r}"
+        time.sleep(0.6)
+        if focused_test_id(ui) == identifier or time.monotonic() >= deadline:
+            break
+    assert focused_test_id(ui) == identifier, f"focus left {identifier!r} for {focused_test_id(ui)!r}"
 
 
 def switch_layout(ui: Ui, size: str) -> None:
