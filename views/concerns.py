@@ -99,12 +99,14 @@ class ConcernsScreen(Screen):
         self.filters = ft.Container()
         self._clipboard = None  # kept: a Flet service is unregistered once nothing holds it
         self.status_form: Optional[StatusFormView] = None
+        self._feedback_shown: Optional[tuple] = None  # (the form, its shape, the card built for them)
         self.focus = FormFocus(env.page)
 
     def relayout(self, env: Env) -> None:
         super().relayout(env)
         self.vm.lang = self.vm.area.lang = env.lang
         self.status_form = None  # labels in the new language; the form's text is in the view-model
+        self._feedback_shown = None
 
     def shown(self, first: bool) -> None:
         if not first:  # a concern opening does not grab the keyboard; a rebuilt one gets its field back
@@ -260,9 +262,20 @@ class ConcernsScreen(Screen):
                    visible=household is not None),
         ], spacing=8)
         self.change_box.content = self._change_form()
-        self.feedback_box.content = followup.feedback_card(tr, vm, self._feedback)
+        self.feedback_box.content = self._feedback_card()
         self.history_box.content = self._history()
         self.detail.content = self.detail_column
+
+    def _feedback_card(self) -> ft.Control:
+        """Built again only for another form (opened, saved) or other errors, never for a sync's
+        repaint: the fields keep their focus and the keys still on their way."""
+        vm = self.vm
+        form = vm.feedback
+        shape = (vm.offers_feedback, tuple(sorted(form.errors.items())) if form else ())
+        shown = self._feedback_shown
+        if shown is None or shown[0] is not form or shown[1] != shape:  # the form itself held: never a reused id
+            self._feedback_shown = shown = (form, shape, followup.feedback_card(self.tr, vm, self._feedback))
+        return shown[2]
 
     def _change_form(self) -> ft.Control:
         form = self.vm.change

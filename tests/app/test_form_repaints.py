@@ -100,6 +100,19 @@ def test_keys_still_on_their_way_when_a_pull_repaints_the_concern_are_kept(ctx, 
     assert store.concerns.get(c.id).history[-1].note == NOTE
 
 
+def test_telling_the_household_being_typed_stays_the_same_field_through_a_pull(ctx, store):
+    c = synced_concern(store)
+    store.save(synced(c.change_status(ConcernStatus.in_progress, by="Official").change_status(
+        ConcernStatus.resolved, by="Official", note="Fixed"), server_rev=2))
+    with app_session(ctx, route=f"/concerns/{c.id}", width=1280) as s:
+        s.type("feedback-note", NOTE[:20])
+        field = s.get("feedback-note")
+        s.runner.run(_client_text(s, field, NOTE[:32]))  # keys on their way
+        pull(store, store.concerns.get(c.id).edited(description="Well repaired, checked by the district"))
+        sync_finished(ctx, s, pulled=1)
+        assert s.get("feedback-note") is field and field.value == NOTE[:32]
+
+
 async def _client_text(s, control, text: str) -> None:
     s.session.apply_patch(control._i, {"value": text})
 
