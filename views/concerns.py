@@ -13,7 +13,7 @@ from views.env import Env, Screen
 from views.form_focus import FormFocus
 from views.theme import GAP, STATUS_COLORS, TOUCH
 from views.widgets import (
-    card, chip, choice_chips, dropdown, empty_state, field, inner, labelled, muted, primary_button, section_title,
+    card, chip, choice_chips, draft_offer, dropdown, empty_state, field, inner, labelled, muted, primary_button, section_title,
     tid,
 )
 
@@ -28,12 +28,13 @@ class StatusFormView:
         self.screen = screen
         self.tr = tr
         self.chips = ft.Container()
+        self.offer_slot = ft.Container()  # a note kept from an earlier visit (or an app closed meanwhile)
         self.followup_slot = ft.Container()  # always there: the note keeps its place when it fills
         self.note = field(tr, "concern.note", "", on_change=lambda e: screen.typed("note", e.control.value),
                           identifier="status-note", multiline=True)
         self.error_text = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.card = card(ft.Column([
-            section_title(tr("concern.change_status")), self.chips, self.followup_slot, self.note,
+            section_title(tr("concern.change_status")), self.offer_slot, self.chips, self.followup_slot, self.note,
             self.error_text,
             ft.Row([primary_button(tr("concern.apply_status"), screen._change, icon=ft.Icons.CHECK,
                                    identifier="change-status")]),
@@ -46,6 +47,10 @@ class StatusFormView:
 
     def paint(self, form) -> None:
         tr = self.tr
+        offered = self.screen.vm.draft.offered if self.screen.vm.draft is not None else None
+        if (self.offer_slot.content is not None) != (offered is not None):
+            self.offer_slot.content = draft_offer(tr, offered.saved_at, self.screen._use_draft,
+                                                  self.screen._drop_draft) if offered else None
         moves = (tuple(s.value for s in form.choices), form.to)
         if moves != self._moves:  # chips only when the moves offered or the one chosen changed
             self.chips.content = choice_chips(tr, "status", list(moves[0]), form.to, self.screen._pick_status,
@@ -78,7 +83,8 @@ class ConcernsScreen(Screen):
 
     def __init__(self, env: Env, concern_id: Optional[str]):
         super().__init__(env)
-        self.vm = ConcernsVM(env.deps.concerns, env.deps.areas, env.lang, env.deps.followup)
+        self.vm = ConcernsVM(env.deps.concerns, env.deps.areas, env.lang, env.deps.followup,
+                             drafts=env.deps.drafts)
         if _has_store(env.page):
             self.vm.set_view(env.page.session.store.get("ui.concerns_view") or "all")
         self.concern_id = concern_id
@@ -350,12 +356,24 @@ class ConcernsScreen(Screen):
 
     def _pick_status(self, value: str) -> None:
         self.vm.pick_status(value)
+        self.vm.typed()
         self._paint_detail()
 
     def typed(self, name: str, value: str) -> None:
         """A status-form field changed: into the form the view-model holds now (never a stale copy)."""
         if self.vm.change is not None:
             setattr(self.vm.change, name, value or "")
+            self.vm.typed()
+
+    def _use_draft(self, e=None) -> None:
+        self.vm.use_draft()
+        if self.status_form is not None:
+            self.status_form._shape = None  # the summary and referral fields show the draft's text
+        self._paint_detail()
+
+    def _drop_draft(self, e=None) -> None:
+        self.vm.drop_draft()
+        self._paint_detail()
 
     def has_unsaved(self) -> bool:
         form = self.vm.change
@@ -367,6 +385,7 @@ class ConcernsScreen(Screen):
             self.vm.change.note = ""
             self.vm.change.show_note = True
             self.vm.change.escalation = {part: "" for part in self.vm.change.escalation}
+        self.vm.drop_draft()
 
     def _change(self, e=None) -> None:
         if self.vm.submit_change():

@@ -164,6 +164,7 @@ def _typed(vm: ConcernsVM, name: str, value) -> None:
     """Into the form the view-model holds now: a pull may have replaced the one these fields were built for."""
     if vm.change is not None:
         setattr(vm.change, name, value or "")
+        vm.typed()
 
 
 def escalation_controls(tr: "Translator", vm: ConcernsVM, form: StatusChangeForm) -> list[ft.Control]:
@@ -174,6 +175,7 @@ def escalation_controls(tr: "Translator", vm: ConcernsVM, form: StatusChangeForm
     def set_part(name: str, value: str) -> None:
         if vm.change is not None:
             vm.change.escalation[name] = value
+            vm.typed()
 
     controls: list[ft.Control] = [
         muted(tr("followup.summary_help")),

@@ -46,3 +46,7 @@ def household_key(household_id: Optional[str]) -> str:
 
 def visit_key(household_id: str, visit_id: Optional[str]) -> str:
     return f"visit:{visit_id}" if visit_id else f"visit:new:{household_id}"
+
+
+def concern_status_key(concern_id: str) -> str:
+    return f"concern-status:{concern_id}"

@@ -13,6 +13,9 @@ from app.services.edits import ChangedSinceOpened, SaveFailed
 from app.i18n import Translator
 from app.services.followup import OTHER, FollowupService
 from app.services.parsing import InputError, parse_date
+from app.services.drafts import DraftService
+from app.viewmodels import status_draft
+from app.viewmodels.drafts import DraftKeeper
 from app.viewmodels.followup import FeedbackForm, FollowupVM, due_line, escalation_brief, submit_feedback
 from app.viewmodels.area_picker import AreaPickerVM
 from app.viewmodels.message import Message
@@ -99,8 +102,10 @@ class ConcernsVM:
     VIEWS = ("all", "followup", "escalated")  # every concern, the ones to chase, the ones sent up
 
     def __init__(self, concerns: ConcernService, areas: AreaService, lang: str,
-                 followup: Optional[FollowupService] = None):
+                 followup: Optional[FollowupService] = None, drafts: Optional[DraftService] = None):
         self.service = concerns
+        self.drafts = drafts
+        self.draft: Optional[DraftKeeper] = None  # the open concern's status form, kept as typed
         self.areas = areas
         self.lang = lang
         self.followup = followup or FollowupService(concerns.store, concerns.actor, concerns.reference,
@@ -182,10 +187,30 @@ class ConcernsVM:
         return bool(self.status or self.category or self.area_code)
 
     def open(self, concern_id: str) -> Optional[Concern]:
+        if self.draft is not None:
+            self.draft.flush()  # the concern open until now keeps what was typed on it
         self.selected = self.service.get(concern_id)
         self.change = self._form(self.selected) if self.selected else None
         self.feedback = FeedbackForm(self.today) if self.selected else None
+        self.draft = status_draft.keeper(
+            self.drafts, concern_id,
+            lambda: self.change if self.change is not None and self.change.concern.id == concern_id else None)
         return self.selected
+
+    def typed(self) -> None:
+        """Something was typed or chosen on the status form: its draft is written once typing pauses."""
+        if self.draft is not None:
+            self.draft.typed()
+
+    def use_draft(self) -> None:
+        fields = self.draft.take_offer() if self.draft is not None else None
+        if fields and self.change is not None:
+            status_draft.apply(self.change, fields)
+            self.draft.typed()
+
+    def drop_draft(self) -> None:
+        if self.draft is not None:
+            self.draft.drop()
 
     # ---------------------------------------------------------------- follow-up (issue 11)
 
@@ -323,6 +348,7 @@ class ConcernsVM:
         self.saved_on_newer = saved.rev != form.concern.rev + 1  # the copy it went on was not the one shown
         self.selected = saved
         self.change = self._form(saved)
+        self.drop_draft()
         self.refresh()
         return True
 

@@ -196,3 +196,75 @@ def test_a_half_typed_form_survives_the_app_being_killed(tmp_path, actor, clock)
         assert store.households.count() == 0
     finally:
         store.close()
+
+
+@pytest.fixture
+def concerns_vm(store, actor, clock):
+    from app.services.concerns import ConcernService
+    from app.viewmodels.concerns import ConcernsVM
+
+    return lambda: ConcernsVM(ConcernService(store, actor, clock=clock), AreaService(store.areas), "km",
+                              drafts=DraftService(store, clock))
+
+
+def a_concern(store):
+    from tests.support.records import visit_with_concerns
+
+    h = household(0)
+    v, concerns = visit_with_concerns(h, 2)
+    store.save(h, v, *concerns)
+    return concerns
+
+
+def test_a_concern_status_note_and_referral_are_kept_and_offered_back_when_it_opens_again(store, concerns_vm):
+    from app.services.followup import OTHER
+
+    c, _ = a_concern(store)
+    vm = concerns_vm()
+    vm.open(c.id)
+    vm.change.pick("referred")
+    vm.change.institution_id, vm.change.referred_to, vm.change.note = OTHER, "មន្ទីរធនធានទឹកខេត្ត", NOTES
+    vm.typed()
+    vm.draft.flush()  # typing paused (or the app is about to be killed: the draft is on disk already)
+    assert store.concerns.get(c.id).status.value == "open"  # a draft is not a change of the concern
+    again = concerns_vm()
+    again.open(c.id)
+    assert again.draft.offered is not None and again.change.note == ""
+    again.use_draft()
+    assert (again.change.note, again.change.to, again.change.institution_id, again.change.referred_to) == (
+        NOTES, "referred", OTHER, "មន្ទីរធនធានទឹកខេត្ត")
+    assert again.submit_change()
+    saved = store.concerns.get(c.id)
+    assert store.drafts.keys() == [] and saved.history[-1].note == NOTES and saved.referred_to == "មន្ទីរធនធានទឹកខេត្ត"
+
+
+def test_opening_another_concern_keeps_the_first_ones_note_under_its_own_name(store, concerns_vm):
+    first, second = a_concern(store)
+    vm = concerns_vm()
+    vm.open(first.id)
+    vm.change.note = NOTES
+    vm.typed()
+    vm.open(second.id)  # before the pause wrote the draft
+    vm.change.note = "ផ្សេង"
+    vm.typed()
+    vm.draft.flush()
+    keys = sorted(store.drafts.keys())
+    assert keys == sorted([f"concern-status:{first.id}", f"concern-status:{second.id}"])
+    assert DraftService(store).find(f"concern-status:{first.id}").fields["note"] == NOTES
+
+
+def test_a_note_left_on_a_concern_is_offered_back_on_its_screen(ctx, store):
+    from tests.app.flet_session import app_session
+
+    c, _ = a_concern(store)
+    with app_session(ctx, route=f"/concerns/{c.id}", width=390) as s:
+        s.click("status-to-in_progress")
+        s.type("status-note", NOTES)
+        s.go("/households")  # the browser's back button: the app is not asked
+        wait_for(lambda: store.drafts.keys() == [f"concern-status:{c.id}"])
+        s.go(f"/concerns/{c.id}")
+        assert "draft-offer" in s.ids() and s.get("status-note").value == ""
+        s.click("draft-use")
+        assert "draft-offer" not in s.ids() and s.get("status-note").value == NOTES
+        s.click("change-status")
+    assert store.concerns.get(c.id).history[-1].note == NOTES and store.drafts.keys() == []
