@@ -51,6 +51,7 @@ class StatusFormView:
         if (self.offer_slot.content is not None) != (offered is not None):
             self.offer_slot.content = draft_offer(tr, offered.saved_at, self.screen._use_draft,
                                                   self.screen._drop_draft) if offered else None
+        self.offer_slot.visible = offered is not None  # no gap in the form when there is nothing to offer
         moves = (tuple(s.value for s in form.choices), form.to)
         if moves != self._moves:  # chips only when the moves offered or the one chosen changed
             self.chips.content = choice_chips(tr, "status", list(moves[0]), form.to, self.screen._pick_status,
