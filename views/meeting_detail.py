@@ -15,7 +15,7 @@ from views.env import Env, Screen
 from views.meeting_share import share_dialog
 from views.meetings import STATE_COLORS, home_area, invitee_fields
 from views.theme import GAP, STATUS_COLORS, TOUCH
-from views.widgets import card, chip, field, icon_button, inner, labelled, muted, primary_button, secondary_button, \
+from views.widgets import card, chip, draft_offer, field, icon_button, inner, labelled, muted, primary_button, secondary_button, \
     section_title, set_error, tid
 
 
@@ -26,7 +26,7 @@ class MeetingDetailScreen(Screen):
 
     def __init__(self, env: Env, meeting_id: str):
         super().__init__(env)
-        self.vm = MeetingDetailVM(env.deps.meetings, meeting_id, user_area=home_area(env))
+        self.vm = MeetingDetailVM(env.deps.meetings, meeting_id, user_area=home_area(env), drafts=env.deps.drafts)
         self.content = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.invitee = {"name": "", "position": "", "institution": "", "invitee_kind": "responsible_official"}
         self.invitee_form: Optional[ft.Control] = None
@@ -50,7 +50,18 @@ class MeetingDetailScreen(Screen):
         return typed_minutes or any(str(v).strip() for k, v in self.decision.items()) or any(
             self.invitee[k].strip() for k in ("name", "position", "institution"))
 
+    def _use_draft(self, e=None) -> None:
+        self.vm.use_draft()
+        self._stage = ()  # the minutes card again, with the kept text and without the offer
+        self._paint()
+
+    def _drop_draft(self, e=None) -> None:
+        self.vm.draft.drop()
+        self._stage = ()
+        self._paint()
+
     def discard(self) -> None:
+        self.vm.draft.drop()
         self.vm.reload()
         self.decision.update(text="", owner_name="", owner_institution="", due="")
         self.invitee.update(name="", position="", institution="")
@@ -211,9 +222,11 @@ class MeetingDetailScreen(Screen):
         tr, vm = self.tr, self.vm
         items: list[ft.Control] = [section_title(tr("meeting.minutes"))]
         if vm.minutes_editable:
+            if vm.offers_draft:
+                items.append(draft_offer(tr, vm.draft.offered.saved_at, self._use_draft, self._drop_draft))
             self.minutes_field = field(tr, "meeting.minutes", vm.minutes, multiline=True, identifier="minutes",
                                        error=vm.errors.get("minutes"),
-                                       on_change=lambda e: setattr(vm, "minutes", e.control.value))
+                                       on_change=lambda e: vm.typed_minutes(e.control.value or ""))
             items += [self.minutes_field,
                       ft.Row([secondary_button(tr("meeting.save_minutes"), self._save_minutes, icon=ft.Icons.SAVE,
                                                identifier="save-minutes")]),

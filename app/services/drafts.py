@@ -50,3 +50,7 @@ def visit_key(household_id: str, visit_id: Optional[str]) -> str:
 
 def concern_status_key(concern_id: str) -> str:
     return f"concern-status:{concern_id}"
+
+
+def meeting_key(meeting_id: str) -> str:
+    return f"meeting:{meeting_id}"

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Optional
 
+from app.services.drafts import DraftService, meeting_key
 from app.services.edits import ChangedSinceOpened, SaveFailed
 from app.services.households import HouseholdRow, HouseholdService
 from app.services.meetings import MeetingService
 from app.services.parsing import InputError, parse_date, parse_whole_number
+from app.viewmodels.drafts import DraftKeeper
 from records.meetings import Answer, DecisionStatus, Invitation, Meeting, MeetingStatus
 from records.models import Concern, ConcernCategory
 
@@ -19,7 +21,7 @@ ANSWERS = [a.value for a in Answer]
 
 class MeetingDetailVM:
     def __init__(self, meetings: MeetingService, meeting_id: str, *, today: Callable[[], date] = date.today,
-                 user_area: str = ""):
+                 user_area: str = "", drafts: Optional[DraftService] = None):
         self.service = meetings
         self.meeting_id = meeting_id
         self.today = today
@@ -29,6 +31,28 @@ class MeetingDetailVM:
         self.concerns: list[Concern] = []
         self.minutes = ""  # as typed, saved with save_minutes
         self.reload()
+        # The minutes typed and not saved yet, kept in the device store: a forum's minutes outlive an app kill.
+        self.draft = DraftKeeper(drafts, meeting_key(meeting_id), self._typed_minutes)
+
+    def _typed_minutes(self) -> dict[str, Any]:
+        m = self.meeting
+        if not self.minutes_editable or m is None or (self.minutes or "") == (m.minutes or ""):
+            return {}
+        return {"minutes": self.minutes}
+
+    def typed_minutes(self, text: str) -> None:
+        self.minutes = text
+        self.draft.typed()
+
+    @property
+    def offers_draft(self) -> bool:
+        return self.draft.offered is not None and self.minutes_editable
+
+    def use_draft(self) -> None:
+        fields = self.draft.take_offer() or {}
+        if self.minutes_editable and isinstance(fields.get("minutes"), str):
+            self.minutes = fields["minutes"]
+            self.draft.typed()
 
     @property
     def found(self) -> bool:
@@ -146,7 +170,10 @@ class MeetingDetailVM:
 
     def save_minutes(self) -> bool:
         opened = self.meeting
-        return self._do(lambda: self.service.set_minutes(self.meeting_id, self.minutes, opened=opened))
+        if not self._do(lambda: self.service.set_minutes(self.meeting_id, self.minutes, opened=opened)):
+            return False
+        self.draft.drop()
+        return True
 
     def close(self) -> bool:
         if self.minutes_editable and self.meeting is not None and self.minutes != self.meeting.minutes:

@@ -268,3 +268,20 @@ def test_minutes_being_typed_ask_before_leaving_the_meeting(ctx, store, forum):
         s.click("back")
         assert s.route == "/meetings"  # saved: leaves without a question
     assert store.meetings.get(forum.id).minutes == "ប្រជុំបានល្អ"
+
+
+def test_minutes_typed_and_not_saved_are_offered_back_when_the_meeting_opens_again(ctx, store, forum):
+    from tests.app.test_drafts import wait_for
+
+    store.save(forum.mark_held(date.today()))
+    with app_session(ctx, route=f"/meetings/{forum.id}", width=390) as s:
+        s.type("minutes", "ប្រជុំបានល្អ ប្រជាពលរដ្ឋ ៤០ នាក់")
+        s.go("/meetings")  # the browser's back button (or Android closing the app): nobody is asked
+        wait_for(lambda: store.drafts.keys() == [f"meeting:{forum.id}"])
+        s.go(f"/meetings/{forum.id}")
+        assert "draft-offer" in s.ids() and s.get("minutes").value == ""
+        s.click("draft-use")
+        assert "draft-offer" not in s.ids() and s.get("minutes").value == "ប្រជុំបានល្អ ប្រជាពលរដ្ឋ ៤០ នាក់"
+        s.click("save-minutes")
+    assert store.meetings.get(forum.id).minutes == "ប្រជុំបានល្អ ប្រជាពលរដ្ឋ ៤០ នាក់"
+    assert store.drafts.keys() == []
