@@ -240,7 +240,8 @@ class MeetingDetailScreen(Screen):
                 items.append(section_title(tr("meeting.addenda")))
                 items += [ft.Column([muted(f"{tr.date_time(a.at)} · {a.by}"), ft.Text(a.text)], spacing=0)
                           for a in m.addenda]
-        return card(ft.Column(items, spacing=8), identifier="meeting-minutes")
+        return card(ft.Column(items, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                    identifier="meeting-minutes")  # the minutes field as wide as the card: a long text
 
     def _decisions(self) -> ft.Control:
         """The decisions card: its list is repainted, its form stays (typing goes on while a decision is added)."""

@@ -237,8 +237,9 @@ class PlanMeetingScreen(Screen):
 
 
 def invitee_fields(tr, values: dict, on_add, *, prefix: str) -> ft.Control:
-    """Name, position, institution and kind of one more invitee, and the button that adds them."""
-    col = {"xs": 12, "sm": 6, "md": 3}
+    """Name, position, institution and kind of one more invitee, and the button that adds them
+    (two to a row from a small tablet up: in the meeting's half-width card four were too narrow to read)."""
+    col = {"xs": 12, "sm": 6}
 
     def setter(name):
         return lambda e: values.__setitem__(name, e.control.value or "")
