@@ -152,6 +152,10 @@ class PlanMeetingScreen(Screen):
 
     keeps_draft = True  # what is typed stays through a width or language change (the form is painted from the vm)
 
+    def relayout(self, env: Env) -> None:
+        super().relayout(env)
+        self.vm.lang = self.vm.area.lang = env.lang  # the area picker's names in the new language
+
     def has_unsaved(self) -> bool:
         return self.vm.has_typed or any(self.invitee[k].strip() for k in ("name", "position", "institution"))
 

@@ -236,6 +236,9 @@ def test_a_meeting_being_planned_stays_through_a_width_change_and_leaving_it_ask
         s.resize(1280, 800)
         assert s.get("meeting-title").value == "វេទិកាសាធារណៈ ឃុំអូរធំ"
         assert s.get("plan-invitee-name").value == "Keo Sophal"
+        s.page.session.store.get("shell").set_language("en")
+        s.runner.settle()
+        assert s.get("meeting-title").value == "វេទិកាសាធារណៈ ឃុំអូរធំ" and "Public forum" in s.texts()
         s.click("back")
         assert s.route == "/meetings/new" and "leave-keep" in s.ids()
         s.click("leave-keep")
