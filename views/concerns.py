@@ -278,11 +278,23 @@ class ConcernsScreen(Screen):
         repaint: the fields keep their focus and the keys still on their way."""
         vm = self.vm
         form = vm.feedback
-        shape = (vm.offers_feedback, tuple(sorted(form.errors.items())) if form else ())
+        offered = vm.feedback_draft.offered if vm.feedback_draft is not None else None
+        shape = (vm.offers_feedback, tuple(sorted(form.errors.items())) if form else (), offered is not None)
         shown = self._feedback_shown
         if shown is None or shown[0] is not form or shown[1] != shape:  # the form itself held: never a reused id
-            self._feedback_shown = shown = (form, shape, followup.feedback_card(self.tr, vm, self._feedback))
+            offer = draft_offer(self.tr, offered.saved_at, self._use_feedback_draft, self._drop_feedback_draft,
+                                prefix="feedback-draft") if offered is not None else None
+            self._feedback_shown = shown = (form, shape, followup.feedback_card(self.tr, vm, self._feedback, offer))
         return shown[2]
+
+    def _use_feedback_draft(self, e=None) -> None:
+        self.vm.use_feedback_draft()
+        self._feedback_shown = None  # built again with the kept values
+        self._paint_detail()
+
+    def _drop_feedback_draft(self, e=None) -> None:
+        self.vm.feedback_draft.drop()
+        self._paint_detail()
 
     def _change_form(self) -> ft.Control:
         form = self.vm.change

@@ -2,7 +2,7 @@
 brief, and, on one concern, its due date, the referral picker, the escalation summary and feedback."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Optional
 
 import flet as ft
 
@@ -192,20 +192,26 @@ def escalation_controls(tr: "Translator", vm: ConcernsVM, form: StatusChangeForm
     return controls
 
 
-def feedback_card(tr: "Translator", vm: ConcernsVM, on_submit) -> ft.Control:
+def feedback_card(tr: "Translator", vm: ConcernsVM, on_submit, offer: Optional[ft.Control] = None) -> ft.Control:
     form: FeedbackForm = vm.feedback
     if form is None or not vm.offers_feedback:
         return ft.Container()
 
     def pick(name: str, value: str) -> None:
         setattr(form, name, value)  # the chips show the choice themselves
+        vm.feedback_typed()
+
+    def typed(name: str, value: str) -> None:
+        setattr(form, name, value or "")
+        vm.feedback_typed()
 
     errors = [tr.error(code) for name, code in form.errors.items() if name not in ("told_on",)]
     return card(ft.Column([
         section_title(tr("followup.feedback_title")),
+        *([offer] if offer is not None else []),
         muted(tr("followup.feedback_help")),
         field(tr, "followup.told_on", tr.number(form.told_text), error=form.errors.get("told_on"),
-              on_change=lambda e: setattr(form, "told_text", e.control.value or ""), identifier="feedback-told-on",
+              on_change=lambda e: typed("told_text", e.control.value), identifier="feedback-told-on",
               helper_key="visit.date_help"),
         muted(tr("followup.channel")),
         choice_chips(tr, "followup.channel", form.CHANNELS, form.channel, lambda v: pick("channel", v),
@@ -214,7 +220,7 @@ def feedback_card(tr: "Translator", vm: ConcernsVM, on_submit) -> ft.Control:
         choice_chips(tr, "followup.answer", form.ANSWERS, form.answer, lambda v: pick("answer", v),
                      prefix="feedback-answer"),
         field(tr, "followup.feedback_note", form.note, multiline=True,
-              on_change=lambda e: setattr(form, "note", e.control.value or ""), identifier="feedback-note"),
+              on_change=lambda e: typed("note", e.control.value), identifier="feedback-note"),
         ft.Text(" ".join(errors), color=ft.Colors.ERROR, visible=bool(errors)),
         ft.Row([primary_button(tr("followup.record_feedback"), on_submit, icon=ft.Icons.RECORD_VOICE_OVER,
                                identifier="record-feedback")]),

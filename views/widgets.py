@@ -210,14 +210,16 @@ def changed_notice(tr: Translator, edits: list[UnsavedEdit], village_label: Call
                                               bgcolor=ft.Colors.ERROR_CONTAINER, padding=12, border_radius=12))
 
 
-def draft_offer(tr: Translator, saved_at: Any, on_use: Handler, on_drop: Handler) -> ft.Control:
-    """A draft of this form was kept (left unfinished, or the app was closed): offer it back."""
-    return tid("draft-offer", ft.Container(ft.Column([
+def draft_offer(tr: Translator, saved_at: Any, on_use: Handler, on_drop: Handler, *,
+                prefix: str = "draft") -> ft.Control:
+    """A draft of this form was kept (left unfinished, or the app was closed): offer it back.
+    ``prefix`` names its test ids when a screen offers two (a concern's status and feedback forms)."""
+    return tid(f"{prefix}-offer", ft.Container(ft.Column([
         ft.Row([ft.Icon(ft.Icons.RESTORE, color=ft.Colors.ON_SECONDARY_CONTAINER),
                 ft.Text(tr("draft.offer", when=tr.date_time(saved_at)), color=ft.Colors.ON_SECONDARY_CONTAINER,
                         expand=True)], spacing=8, vertical_alignment=ft.CrossAxisAlignment.START),
-        ft.Row([primary_button(tr("draft.use"), on_use, icon=ft.Icons.RESTORE, identifier="draft-use"),
-                secondary_button(tr("draft.drop"), on_drop, identifier="draft-drop")], spacing=GAP, wrap=True),
+        ft.Row([primary_button(tr("draft.use"), on_use, icon=ft.Icons.RESTORE, identifier=f"{prefix}-use"),
+                secondary_button(tr("draft.drop"), on_drop, identifier=f"{prefix}-drop")], spacing=GAP, wrap=True),
     ], spacing=8, tight=True), bgcolor=ft.Colors.SECONDARY_CONTAINER, padding=12, border_radius=12))
 
 

@@ -52,5 +52,9 @@ def concern_status_key(concern_id: str) -> str:
     return f"concern-status:{concern_id}"
 
 
+def concern_feedback_key(concern_id: str) -> str:
+    return f"concern-feedback:{concern_id}"
+
+
 def meeting_key(meeting_id: str) -> str:
     return f"meeting:{meeting_id}"

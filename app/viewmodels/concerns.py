@@ -106,6 +106,7 @@ class ConcernsVM:
         self.service = concerns
         self.drafts = drafts
         self.draft: Optional[DraftKeeper] = None  # the open concern's status form, kept as typed
+        self.feedback_draft: Optional[DraftKeeper] = None  # and its "told the household" form
         self.areas = areas
         self.lang = lang
         self.followup = followup or FollowupService(concerns.store, concerns.actor, concerns.reference,
@@ -187,15 +188,29 @@ class ConcernsVM:
         return bool(self.status or self.category or self.area_code)
 
     def open(self, concern_id: str) -> Optional[Concern]:
-        if self.draft is not None:
-            self.draft.flush()  # the concern open until now keeps what was typed on it
+        for kept in (self.draft, self.feedback_draft):
+            if kept is not None:
+                kept.flush()  # the concern open until now keeps what was typed on it
         self.selected = self.service.get(concern_id)
         self.change = self._form(self.selected) if self.selected else None
         self.feedback = FeedbackForm(self.today) if self.selected else None
         self.draft = status_draft.keeper(
             self.drafts, concern_id,
             lambda: self.change if self.change is not None and self.change.concern.id == concern_id else None)
+        self.feedback_draft = status_draft.feedback_keeper(
+            self.drafts, concern_id,
+            lambda: self.feedback if self.selected is not None and self.selected.id == concern_id else None)
         return self.selected
+
+    def feedback_typed(self) -> None:
+        if self.feedback_draft is not None:
+            self.feedback_draft.typed()
+
+    def use_feedback_draft(self) -> None:
+        fields = self.feedback_draft.take_offer() if self.feedback_draft is not None else None
+        if fields and self.feedback is not None:
+            status_draft.apply_feedback(self.feedback, fields)
+            self.feedback_draft.typed()
 
     def typed(self) -> None:
         """Something was typed or chosen on the status form: its draft is written once typing pauses."""
@@ -264,6 +279,8 @@ class ConcernsVM:
         self.selected = saved
         self.change = self._form(saved)
         self.feedback = FeedbackForm(self.today)
+        if self.feedback_draft is not None:
+            self.feedback_draft.drop()
         self.refresh()
         return True
 

@@ -268,3 +268,25 @@ def test_a_note_left_on_a_concern_is_offered_back_on_its_screen(ctx, store):
         assert "draft-offer" not in s.ids() and s.get("status-note").value == NOTES
         s.click("change-status")
     assert store.concerns.get(c.id).history[-1].note == NOTES and store.drafts.keys() == []
+
+
+def test_telling_the_household_left_half_done_is_offered_back_beside_the_status_form(ctx, store):
+    from tests.app.flet_session import app_session
+    from records.models import ConcernStatus
+
+    c, _ = a_concern(store)
+    store.save(c.change_status(ConcernStatus.resolved, by="Official", note="Fixed"))
+    with app_session(ctx, route=f"/concerns/{c.id}", width=1280) as s:
+        s.click("feedback-channel-phone")
+        s.type("feedback-note", "គាត់អរគុណ")
+        s.go("/households")
+        wait_for(lambda: store.drafts.keys() == [f"concern-feedback:{c.id}"])
+        s.go(f"/concerns/{c.id}")
+        assert "feedback-draft-offer" in s.ids() and "draft-offer" not in s.ids()
+        s.click("feedback-draft-use")
+        assert "feedback-draft-offer" not in s.ids() and s.get("feedback-note").value == "គាត់អរគុណ"
+        s.click("feedback-answer-satisfied")
+        s.click("record-feedback")
+    step = store.concerns.get(c.id).history[-1]
+    assert step.feedback is not None and step.note == "គាត់អរគុណ" and step.feedback.channel.value == "phone"
+    assert store.drafts.keys() == []
