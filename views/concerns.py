@@ -45,9 +45,13 @@ class StatusFormView:
         screen.focus.reset()
         screen.focus.track("note", self.note)
 
+    def refill(self) -> None:
+        """The next paint builds the referral and summary fields again, from the form's values."""
+        self._shape = None
+
     def paint(self, form) -> None:
         tr = self.tr
-        offered = self.screen.vm.draft.offered if self.screen.vm.draft is not None else None
+        offered = self.screen.vm.draft.offered
         if (self.offer_slot.content is not None) != (offered is not None):
             self.offer_slot.content = draft_offer(tr, offered.saved_at, self.screen._use_draft,
                                                   self.screen._drop_draft) if offered else None
@@ -278,7 +282,7 @@ class ConcernsScreen(Screen):
         repaint: the fields keep their focus and the keys still on their way."""
         vm = self.vm
         form = vm.feedback
-        offered = vm.feedback_draft.offered if vm.feedback_draft is not None else None
+        offered = vm.feedback_draft.offered
         shape = (vm.offers_feedback, tuple(sorted(form.errors.items())) if form else (), offered is not None)
         shown = self._feedback_shown
         if shown is None or shown[0] is not form or shown[1] != shape:  # the form itself held: never a reused id
@@ -381,7 +385,7 @@ class ConcernsScreen(Screen):
     def _use_draft(self, e=None) -> None:
         self.vm.use_draft()
         if self.status_form is not None:
-            self.status_form._shape = None  # the summary and referral fields show the draft's text
+            self.status_form.refill()
         self._paint_detail()
 
     def _drop_draft(self, e=None) -> None:

@@ -13,10 +13,12 @@ from app.viewmodels.meetings import schedule_state
 from records.meetings import Meeting
 from views.env import Env, Screen
 from views.meeting_share import share_dialog
-from views.meetings import STATE_COLORS, home_area, invitee_fields
+from views.meetings import STATE_COLORS, home_area, INVITEE_TEXTS, invitee_fields, invitee_typed
 from views.theme import GAP, STATUS_COLORS, TOUCH
-from views.widgets import card, chip, draft_offer, field, icon_button, inner, labelled, muted, primary_button, secondary_button, \
-    section_title, set_error, tid
+from views.widgets import (
+    card, chip, draft_offer, field, icon_button, inner, labelled, muted, primary_button, secondary_button,
+    section_title, set_error, tid,
+)
 
 
 class MeetingDetailScreen(Screen):
@@ -45,10 +47,8 @@ class MeetingDetailScreen(Screen):
         self._stage, self.counts, self.invitee_form = (), {}, None  # built again, in the new layout or language
 
     def has_unsaved(self) -> bool:
-        vm, m = self.vm, self.vm.meeting
-        typed_minutes = vm.minutes_editable and m is not None and (vm.minutes or "") != (m.minutes or "")
-        return typed_minutes or any(str(v).strip() for k, v in self.decision.items()) or any(
-            self.invitee[k].strip() for k in ("name", "position", "institution"))
+        return self.vm.minutes_changed or any(v.strip() for v in self.decision.values()) or invitee_typed(
+            self.invitee)
 
     def _use_draft(self, e=None) -> None:
         self.vm.use_draft()
@@ -64,7 +64,7 @@ class MeetingDetailScreen(Screen):
         self.vm.draft.drop()
         self.vm.reload()
         self.decision.update(text="", owner_name="", owner_institution="", due="")
-        self.invitee.update(name="", position="", institution="")
+        self.invitee.update(dict.fromkeys(INVITEE_TEXTS, ""))
 
     def body(self) -> ft.Control:
         names = ("header", "errors", "invitations", "attendance", "minutes", "decisions", "concerns")
@@ -226,7 +226,7 @@ class MeetingDetailScreen(Screen):
                 items.append(draft_offer(tr, vm.draft.offered.saved_at, self._use_draft, self._drop_draft))
             self.minutes_field = field(tr, "meeting.minutes", vm.minutes, multiline=True, identifier="minutes",
                                        error=vm.errors.get("minutes"),
-                                       on_change=lambda e: vm.typed_minutes(e.control.value or ""))
+                                       on_change=lambda e: vm.type_minutes(e.control.value or ""))
             items += [self.minutes_field,
                       ft.Row([secondary_button(tr("meeting.save_minutes"), self._save_minutes, icon=ft.Icons.SAVE,
                                                identifier="save-minutes")]),
@@ -365,7 +365,7 @@ class MeetingDetailScreen(Screen):
             return
         if self.vm.invite(**values):
             self.env.saved()
-            self.invitee.update(name="", position="", institution="")
+            self.invitee.update(dict.fromkeys(INVITEE_TEXTS, ""))
             for control in self.invitee_form.controls[:3] if self.invitee_form is not None else ():
                 inner(control).value = ""  # name, position, institution: cleared for the next one
         self._paint()  # refused: what was typed stays in the fields, the reason above them

@@ -141,6 +141,7 @@ class MeetingsScreen(Screen):
 
 class PlanMeetingScreen(Screen):
     tab = "meetings"
+    keeps_draft = True  # what is typed stays through a width or language change (the form is painted from the vm)
 
     def __init__(self, env: Env, meeting_id: Optional[str] = None):
         super().__init__(env)
@@ -150,14 +151,12 @@ class PlanMeetingScreen(Screen):
         self.form = ft.Column(spacing=GAP, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.invitee = {"name": "", "position": "", "institution": "", "invitee_kind": "responsible_official"}
 
-    keeps_draft = True  # what is typed stays through a width or language change (the form is painted from the vm)
-
     def relayout(self, env: Env) -> None:
         super().relayout(env)
         self.vm.lang = self.vm.area.lang = env.lang  # the area picker's names in the new language
 
     def has_unsaved(self) -> bool:
-        return self.vm.has_typed or any(self.invitee[k].strip() for k in ("name", "position", "institution"))
+        return self.vm.has_typed or invitee_typed(self.invitee)
 
     def body(self) -> ft.Control:
         self._paint()
@@ -216,7 +215,7 @@ class PlanMeetingScreen(Screen):
 
     def _add_invitee(self, e=None) -> None:
         self.vm.add_invitee(**self.invitee)
-        self.invitee.update(name="", position="", institution="")
+        self.invitee.update(dict.fromkeys(INVITEE_TEXTS, ""))
         self._paint()
 
     def _pick_area(self, e) -> None:
@@ -238,6 +237,14 @@ class PlanMeetingScreen(Screen):
             self.env.go(f"/meetings/{self.vm.saved.id}")
             return
         self._paint()
+
+
+INVITEE_TEXTS = ("name", "position", "institution")
+
+
+def invitee_typed(values: dict) -> bool:
+    """Something typed into the invitee fields and not added yet."""
+    return any(values[k].strip() for k in INVITEE_TEXTS)
 
 
 def invitee_fields(tr, values: dict, on_add, *, prefix: str) -> ft.Control:

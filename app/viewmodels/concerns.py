@@ -105,8 +105,9 @@ class ConcernsVM:
                  followup: Optional[FollowupService] = None, drafts: Optional[DraftService] = None):
         self.service = concerns
         self.drafts = drafts
-        self.draft: Optional[DraftKeeper] = None  # the open concern's status form, kept as typed
-        self.feedback_draft: Optional[DraftKeeper] = None  # and its "told the household" form
+        # The open concern's status form and its "told the household" form, kept as typed (none open:
+        # keepers with no store, which keep nothing).
+        self.draft = self.feedback_draft = DraftKeeper(None, "", dict)
         self.areas = areas
         self.lang = lang
         self.followup = followup or FollowupService(concerns.store, concerns.actor, concerns.reference,
@@ -188,9 +189,8 @@ class ConcernsVM:
         return bool(self.status or self.category or self.area_code)
 
     def open(self, concern_id: str) -> Optional[Concern]:
-        for kept in (self.draft, self.feedback_draft):
-            if kept is not None:
-                kept.flush()  # the concern open until now keeps what was typed on it
+        self.draft.flush()  # the concern open until now keeps what was typed on it
+        self.feedback_draft.flush()
         self.selected = self.service.get(concern_id)
         self.change = self._form(self.selected) if self.selected else None
         self.feedback = FeedbackForm(self.today) if self.selected else None
@@ -202,30 +202,21 @@ class ConcernsVM:
             lambda: self.feedback if self.selected is not None and self.selected.id == concern_id else None)
         return self.selected
 
-    def feedback_typed(self) -> None:
-        if self.feedback_draft is not None:
-            self.feedback_draft.typed()
-
-    def use_feedback_draft(self) -> None:
-        fields = self.feedback_draft.take_offer() if self.feedback_draft is not None else None
-        if fields and self.feedback is not None:
-            status_draft.apply_feedback(self.feedback, fields)
-            self.feedback_draft.typed()
-
     def typed(self) -> None:
         """Something was typed or chosen on the status form: its draft is written once typing pauses."""
-        if self.draft is not None:
-            self.draft.typed()
+        self.draft.typed()
+
+    def feedback_typed(self) -> None:
+        self.feedback_draft.typed()
 
     def use_draft(self) -> None:
-        fields = self.draft.take_offer() if self.draft is not None else None
-        if fields and self.change is not None:
-            status_draft.apply(self.change, fields)
-            self.draft.typed()
+        _use(self.draft, self.change, status_draft.apply)
+
+    def use_feedback_draft(self) -> None:
+        _use(self.feedback_draft, self.feedback, status_draft.apply_feedback)
 
     def drop_draft(self) -> None:
-        if self.draft is not None:
-            self.draft.drop()
+        self.draft.drop()
 
     # ---------------------------------------------------------------- follow-up (issue 11)
 
@@ -279,8 +270,7 @@ class ConcernsVM:
         self.selected = saved
         self.change = self._form(saved)
         self.feedback = FeedbackForm(self.today)
-        if self.feedback_draft is not None:
-            self.feedback_draft.drop()
+        self.feedback_draft.drop()
         self.refresh()
         return True
 
@@ -371,3 +361,11 @@ class ConcernsVM:
 
     def place(self, row: ConcernRow) -> str:
         return self.areas.label(row.village_code, self.lang, depth=2)
+
+
+def _use(keeper: DraftKeeper, form, apply) -> None:
+    """Put the draft ``keeper`` offers back into ``form`` (and keep the form as it now is)."""
+    fields = keeper.take_offer()
+    if fields and form is not None:
+        apply(form, fields)
+        keeper.typed()

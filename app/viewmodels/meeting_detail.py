@@ -32,15 +32,15 @@ class MeetingDetailVM:
         self.minutes = ""  # as typed, saved with save_minutes
         self.reload()
         # The minutes typed and not saved yet, kept in the device store: a forum's minutes outlive an app kill.
-        self.draft = DraftKeeper(drafts, meeting_key(meeting_id), self._typed_minutes)
+        self.draft = DraftKeeper(drafts, meeting_key(meeting_id),
+                                 lambda: {"minutes": self.minutes} if self.minutes_changed else {})
 
-    def _typed_minutes(self) -> dict[str, Any]:
-        m = self.meeting
-        if not self.minutes_editable or m is None or (self.minutes or "") == (m.minutes or ""):
-            return {}
-        return {"minutes": self.minutes}
+    @property
+    def minutes_changed(self) -> bool:
+        """Minutes typed that differ from the stored ones, on a meeting whose minutes are still open."""
+        return self.minutes_editable and (self.minutes or "") != (self.meeting.minutes or "")  # type: ignore[union-attr]
 
-    def typed_minutes(self, text: str) -> None:
+    def type_minutes(self, text: str) -> None:
         self.minutes = text
         self.draft.typed()
 
@@ -176,7 +176,7 @@ class MeetingDetailVM:
         return True
 
     def close(self) -> bool:
-        if self.minutes_editable and self.meeting is not None and self.minutes != self.meeting.minutes:
+        if self.minutes_changed:
             if not self.save_minutes():  # what is typed is what gets frozen
                 return False
         return self._do(lambda: self.service.close(self.meeting_id))
